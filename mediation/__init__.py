@@ -1,0 +1,1 @@
+"""The case engine for labour-dispute mediation."""

@@ -1,0 +1,140 @@
+"""Append events to the chain and compute their hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from mediation.clock import utcnow
+from mediation.tables import AUDIT_HEAD, EVENT
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a user, or a named system process such as an import."""
+
+    id: int | None
+    name: str
+
+
+SYSTEM = Actor(None, "system")
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event as written, returned to the caller of a service."""
+
+    seq: int
+    case_id: int | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+    hash: str
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise with sorted keys and no spaces, so the same content hashes the same."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Render a stored UTC time the same way on every database."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    case_id: int | None,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    payload: str,
+    created_at: datetime,
+) -> str:
+    """Hash an event's canonical content together with the previous event's hash."""
+    content = canonical_json(
+        {
+            "seq": seq,
+            "case_id": case_id,
+            "actor_id": actor_id,
+            "actor": actor,
+            "action": action,
+            "from": from_state,
+            "to": to_state,
+            "payload": payload,
+            "at": format_timestamp(created_at),
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+_HEAD = AUDIT_HEAD
+_EVENT = EVENT
+
+
+def append_event(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    case_id: int | None,
+    from_state: str | None,
+    to_state: str | None,
+    payload: dict[str, Any],
+) -> EventRecord:
+    """Append one event in the caller's transaction, locking the chain head until commit."""
+    head = session.execute(
+        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+    ).one_or_none()
+    if head is None:
+        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS_HASH))
+        prev_seq, prev_hash = 0, GENESIS_HASH
+    else:
+        prev_seq, prev_hash = head
+    seq = prev_seq + 1
+    created_at = utcnow()
+    payload_text = canonical_json(payload)
+    digest = event_hash(
+        prev_hash=prev_hash,
+        seq=seq,
+        case_id=case_id,
+        actor_id=actor.id,
+        actor=actor.name,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload_text,
+        created_at=created_at,
+    )
+    session.execute(
+        insert(_EVENT).values(
+            seq=seq,
+            case_id=case_id,
+            actor_id=actor.id,
+            actor=actor.name,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            payload=payload_text,
+            created_at=created_at,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+    )
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=digest))
+    return EventRecord(seq, case_id, action, from_state, to_state, payload, created_at, digest)

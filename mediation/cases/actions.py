@@ -1,0 +1,533 @@
+"""What each action does to a case: one handler per trigger and per recording action.
+
+A handler checks its input, computes the new case columns and the event payload, and
+returns the detail-row writes to run once the case row is locked by its version check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session
+
+from mediation.audit.chain import Actor
+from mediation.cases import archive
+from mediation.cases.enums import (
+    Category,
+    ConversionKind,
+    Outcome,
+    PartyRole,
+    PaymentMethod,
+    Signer,
+)
+from mediation.cases.facts import CaseRow
+from mediation.cases.inputs import a_date, choice, fen, text
+from mediation.errors import InvalidInput
+from mediation.people.identity import is_valid_resident_id, is_valid_uscc
+from mediation.tables import (
+    AGREEMENT,
+    CLAIM,
+    CONVERSION,
+    DOCUMENT,
+    INSTALMENT,
+    INTERVIEW,
+    JOINT_SESSION,
+    OFFER,
+    PARTY,
+    PAYMENT,
+    TERM,
+)
+
+# --------------------------------------------------------------------------- what an action does
+
+
+@dataclass
+class Change:
+    """What an action changes: case columns, detail rows (written after the lock), payload."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    writes: list[Callable[[Session], None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an action handler is given."""
+
+    session: Session
+    case: CaseRow
+    data: Mapping[str, Any]
+    actor: Actor
+    today: date
+    now: datetime
+
+
+Handler = Callable[[Context], Change]
+
+
+def _agreement_id(session: Session, case_id: int) -> int | None:
+    return session.execute(
+        select(AGREEMENT.c.id).where(AGREEMENT.c.case_id == case_id)
+    ).scalar_one_or_none()
+
+
+def _ended(outcome: Outcome, column: str) -> Handler:
+    def handler(ctx: Context) -> Change:
+        reason = text(ctx.data, "reason", limit=2000)
+        return Change(
+            values={
+                "outcome": outcome.value,
+                "outcome_on": ctx.today,
+                column: ctx.now,
+                "end_reason": reason,
+            },
+            payload={"reason": reason} if reason else {},
+        )
+
+    return handler
+
+
+def _accept(ctx: Context) -> Change:
+    return Change(values={"accepted_on": ctx.today, "accepted_at": ctx.now})
+
+
+def _open_mediation(ctx: Context) -> Change:
+    return Change(values={"opened_at": ctx.now})
+
+
+def _sign_agreement(ctx: Context) -> Change:
+    agreement_id = _agreement_id(ctx.session, ctx.case.id)
+    total = ctx.session.execute(
+        select(TERM.c.amount_fen).where(TERM.c.agreement_id == agreement_id)
+    ).scalars()
+    agreed = sum(total)
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(AGREEMENT).where(AGREEMENT.c.id == agreement_id).values(effective_on=ctx.today)
+        )
+
+    return Change(
+        values={
+            "outcome": Outcome.SETTLED.value,
+            "outcome_on": ctx.today,
+            "signed_at": ctx.now,
+            "agreed_fen": agreed,
+        },
+        payload={"agreed_fen": agreed, "effective_on": ctx.today.isoformat()},
+        writes=[write],
+    )
+
+
+def _closed(closed_as: str, *, reason: bool = False) -> Handler:
+    def handler(ctx: Context) -> Change:
+        values: dict[str, Any] = {"closed_as": closed_as, "closed_at": ctx.now}
+        payload: dict[str, Any] = {"closed_as": closed_as}
+        if reason:
+            reason_text = text(ctx.data, "reason", limit=2000)
+            values["end_reason"] = reason_text
+            payload["reason"] = reason_text
+        return Change(values=values, payload=payload)
+
+    return handler
+
+
+def _pending_conversion(session: Session, case_id: int) -> int:
+    conversion_id = session.execute(
+        select(CONVERSION.c.id)
+        .where(CONVERSION.c.case_id == case_id, CONVERSION.c.decided_on.is_(None))
+        .order_by(CONVERSION.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if conversion_id is None:
+        raise InvalidInput("there is no pending conversion application")
+    return int(conversion_id)
+
+
+def _apply_conversion(ctx: Context) -> Change:
+    kind = choice(ctx.data, "conversion_kind", ConversionKind)
+    applied_on = a_date(ctx.data, "applied_on", default=ctx.today)
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(CONVERSION).values(case_id=ctx.case.id, kind=kind, applied_on=applied_on)
+        )
+
+    return Change(
+        values={"conversion_applied_at": ctx.now},
+        payload={"conversion_kind": kind, "applied_on": applied_on.isoformat()},
+        writes=[write],
+    )
+
+
+def _record_conversion(ctx: Context) -> Change:
+    conversion_id = _pending_conversion(ctx.session, ctx.case.id)
+    number = text(ctx.data, "document_number", required=True, limit=100)
+    body = text(ctx.data, "issuing_body", required=True, limit=200)
+    decided_on = a_date(ctx.data, "decided_on", default=ctx.today)
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(CONVERSION)
+            .where(CONVERSION.c.id == conversion_id)
+            .values(decided_on=decided_on, granted=True, document_number=number, issuing_body=body)
+        )
+
+    return Change(
+        values={"closed_as": "converted", "closed_at": ctx.now},
+        payload={"closed_as": "converted", "document_number": number, "issuing_body": body},
+        writes=[write],
+    )
+
+
+def _conversion_refused(ctx: Context) -> Change:
+    conversion_id = _pending_conversion(ctx.session, ctx.case.id)
+    reason = text(ctx.data, "reason", required=True, limit=1000)
+    decided_on = a_date(ctx.data, "decided_on", default=ctx.today)
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(CONVERSION)
+            .where(CONVERSION.c.id == conversion_id)
+            .values(decided_on=decided_on, granted=False, reason=reason)
+        )
+
+    return Change(payload={"reason": reason}, writes=[write])
+
+
+def _archive(ctx: Context) -> Change:
+    return Change(values={"archived_at": ctx.now})
+
+
+TRIGGER_HANDLERS: dict[str, Handler] = {
+    "accept": _accept,
+    "reject": _ended(Outcome.REJECTED, "rejected_at"),
+    "open_mediation": _open_mediation,
+    "sign_agreement": _sign_agreement,
+    "declare_failure": _ended(Outcome.FAILED, "failed_at"),
+    "withdraw": _ended(Outcome.WITHDRAWN, "withdrawn_at"),
+    "confirm_performance": _closed("performed"),
+    "apply_conversion": _apply_conversion,
+    "record_conversion": _record_conversion,
+    "conversion_refused": _conversion_refused,
+    "declare_breach": _closed("referred", reason=True),
+    "archive": _archive,
+}
+
+
+# --------------------------------------------------------------------------- recording actions
+
+PARTY_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "address",
+    "legal_representative",
+    "agent_name",
+    "agent_phone",
+)
+
+
+def validate_party(role: str, values: Mapping[str, str]) -> None:
+    """Check a party's identity number and phone; raise InvalidInput naming the field."""
+    id_number = values.get("id_number", "")
+    if id_number and role == PartyRole.WORKER and not is_valid_resident_id(id_number):
+        raise InvalidInput(f"id_number: {id_number!r} is not a valid 18-digit resident ID number")
+    if id_number and role == PartyRole.EMPLOYER and not is_valid_uscc(id_number):
+        raise InvalidInput(f"id_number: {id_number!r} is not a valid unified social credit code")
+    for key in ("phone", "agent_phone"):
+        phone = values.get(key, "")
+        if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and len(phone) >= 7):
+            raise InvalidInput(f"{key}: {phone!r} is not a phone number")
+
+
+def party_values(data: Mapping[str, Any]) -> dict[str, str]:
+    values = {key: text(data, key, limit=300) for key in PARTY_FIELDS if key in data}
+    if "id_number" in values:
+        values["id_number"] = values["id_number"].upper()
+    return values
+
+
+def _update_party(ctx: Context) -> Change:
+    role = choice(ctx.data, "role", PartyRole)
+    values = party_values(ctx.data)
+    if "name" in values and not values["name"]:
+        raise InvalidInput("name: required")
+    validate_party(role, values)
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(PARTY)
+            .where(PARTY.c.case_id == ctx.case.id, PARTY.c.role == role)
+            .values(**values)
+        )
+
+    payload: dict[str, Any] = {"role": role, "fields": sorted(values)}
+    return Change(payload=payload, writes=[write])
+
+
+def _add_claim_item(ctx: Context) -> Change:
+    category = choice(ctx.data, "category", Category)
+    amount = fen(ctx.data, "amount_fen")
+    description = text(ctx.data, "description", limit=500)
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(CLAIM).values(
+                case_id=ctx.case.id, category=category, amount_fen=amount, description=description
+            )
+        )
+
+    return Change(
+        values={"claimed_fen": ctx.case.claimed_fen + amount},
+        payload={"category": category, "amount_fen": amount},
+        writes=[write],
+    )
+
+
+def _record_interview(ctx: Context) -> Change:
+    role = choice(ctx.data, "party_role", PartyRole)
+    held_on = a_date(ctx.data, "held_on", default=ctx.today)
+    notes = text(ctx.data, "notes", required=True)
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(INTERVIEW).values(
+                case_id=ctx.case.id,
+                party_role=role,
+                held_on=held_on,
+                notes=notes,
+                mediator_id=ctx.actor.id,
+            )
+        )
+
+    return Change(payload={"party_role": role, "held_on": held_on.isoformat()}, writes=[write])
+
+
+def _record_text(column: str) -> Handler:
+    def handler(ctx: Context) -> Change:
+        value = text(ctx.data, "text", required=True, limit=10_000)
+        return Change(values={column: value}, payload={column: value})
+
+    return handler
+
+
+def _record_overdue_consent(ctx: Context) -> Change:
+    role = choice(ctx.data, "party_role", PartyRole)
+    return Change(values={f"consent_{role}_at": ctx.now}, payload={"party_role": role})
+
+
+def _record_joint_session(ctx: Context) -> Change:
+    held_on = a_date(ctx.data, "held_on", default=ctx.today)
+    notes = text(ctx.data, "notes", required=True)
+    attendees = text(ctx.data, "attendees", limit=500)
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(JOINT_SESSION).values(
+                case_id=ctx.case.id, held_on=held_on, notes=notes, attendees=attendees
+            )
+        )
+
+    return Change(payload={"held_on": held_on.isoformat()}, writes=[write])
+
+
+def _log_offer(ctx: Context) -> Change:
+    by_role = choice(ctx.data, "by_role", PartyRole)
+    amount = fen(ctx.data, "amount_fen")
+    made_on = a_date(ctx.data, "made_on", default=ctx.today)
+    notes = text(ctx.data, "notes", limit=1000)
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(OFFER).values(
+                case_id=ctx.case.id,
+                by_role=by_role,
+                amount_fen=amount,
+                made_on=made_on,
+                notes=notes,
+            )
+        )
+
+    return Change(payload={"by_role": by_role, "amount_fen": amount}, writes=[write])
+
+
+def _draft_agreement(ctx: Context) -> Change:
+    method = choice(ctx.data, "method", PaymentMethod)
+    notes = text(ctx.data, "notes", limit=5000)
+    raw_terms = ctx.data.get("terms") or []
+    raw_instalments = ctx.data.get("instalments") or []
+    if not isinstance(raw_terms, list) or not raw_terms:
+        raise InvalidInput("terms: at least one term is required")
+    if not isinstance(raw_instalments, list) or not raw_instalments:
+        raise InvalidInput("instalments: at least one instalment with a due date is required")
+    terms: list[dict[str, Any]] = []
+    for index, term in enumerate(raw_terms, start=1):
+        try:
+            terms.append(
+                {
+                    "category": choice(term, "category", Category),
+                    "amount_fen": fen(term, "amount_fen"),
+                    "description": text(term, "description", limit=500),
+                }
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(f"term {index}: {exc}") from None
+    instalments: list[dict[str, Any]] = []
+    for index, instalment in enumerate(raw_instalments, start=1):
+        try:
+            instalments.append(
+                {
+                    "seq": index,
+                    "due_on": a_date(instalment, "due_on"),
+                    "amount_fen": fen(instalment, "amount_fen"),
+                }
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(f"instalment {index}: {exc}") from None
+    case_id = ctx.case.id
+
+    def write(session: Session) -> None:
+        agreement_id = _agreement_id(session, case_id)
+        if agreement_id is None:
+            agreement_id = session.execute(
+                insert(AGREEMENT)
+                .values(case_id=case_id, method=method, notes=notes)
+                .returning(AGREEMENT.c.id)
+            ).scalar_one()
+        else:
+            # A redrafted agreement must be signed again.
+            session.execute(
+                update(AGREEMENT)
+                .where(AGREEMENT.c.id == agreement_id)
+                .values(
+                    method=method,
+                    notes=notes,
+                    signed_worker_at=None,
+                    signed_employer_at=None,
+                    signed_mediator_at=None,
+                    sealed_at=None,
+                )
+            )
+            session.execute(delete(TERM).where(TERM.c.agreement_id == agreement_id))
+            session.execute(delete(INSTALMENT).where(INSTALMENT.c.agreement_id == agreement_id))
+        session.execute(insert(TERM), [{"agreement_id": agreement_id, **t} for t in terms])
+        session.execute(
+            insert(INSTALMENT), [{"agreement_id": agreement_id, **i} for i in instalments]
+        )
+
+    return Change(
+        payload={
+            "method": method,
+            "terms": terms,
+            "instalments": [{**i, "due_on": i["due_on"].isoformat()} for i in instalments],
+        },
+        writes=[write],
+    )
+
+
+_SIGNATURE_COLUMN = {
+    Signer.WORKER: "signed_worker_at",
+    Signer.EMPLOYER: "signed_employer_at",
+    Signer.MEDIATOR: "signed_mediator_at",
+    Signer.ORGANIZATION: "sealed_at",
+}
+
+
+def _record_signature(ctx: Context) -> Change:
+    signer = Signer(choice(ctx.data, "signer", Signer))
+    agreement_id = _agreement_id(ctx.session, ctx.case.id)
+    if agreement_id is None:
+        raise InvalidInput("signer: draft the agreement before recording signatures")
+    column = _SIGNATURE_COLUMN[signer]
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(AGREEMENT).where(AGREEMENT.c.id == agreement_id).values({column: ctx.now})
+        )
+
+    return Change(payload={"signer": signer.value}, writes=[write])
+
+
+def _record_payment(ctx: Context) -> Change:
+    amount = fen(ctx.data, "amount_fen")
+    paid_on = a_date(ctx.data, "paid_on", default=ctx.today)
+    method = choice({"method": ctx.data.get("method", "bank_transfer")}, "method", PaymentMethod)
+    receipt = text(ctx.data, "receipt_ref", limit=100)
+    outstanding = ctx.case.agreed_fen - ctx.case.paid_fen
+    if amount > outstanding:
+        raise InvalidInput(
+            f"amount_fen: {amount} fen is more than the {outstanding} fen still outstanding"
+        )
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(PAYMENT).values(
+                case_id=ctx.case.id,
+                paid_on=paid_on,
+                amount_fen=amount,
+                method=method,
+                receipt_ref=receipt,
+            )
+        )
+
+    return Change(
+        values={"paid_fen": ctx.case.paid_fen + amount},
+        payload={"amount_fen": amount, "paid_on": paid_on.isoformat(), "receipt_ref": receipt},
+        writes=[write],
+    )
+
+
+def _produce_archive_bundle(ctx: Context) -> Change:
+    content, digest = archive.build_bundle(ctx.session, ctx.case.id)
+    version = (
+        ctx.session.execute(
+            select(DOCUMENT.c.version)
+            .where(DOCUMENT.c.case_id == ctx.case.id, DOCUMENT.c.kind == "archive_bundle")
+            .order_by(DOCUMENT.c.version.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        or 0
+    ) + 1
+    number = f"{ctx.case.number}-AJ"
+
+    def write(session: Session) -> None:
+        session.execute(
+            insert(DOCUMENT).values(
+                case_id=ctx.case.id,
+                kind="archive_bundle",
+                number=number,
+                version=version,
+                sha256=digest,
+                media_type=archive.MEDIA_TYPE,
+                issued_by_id=ctx.actor.id,
+                issued_at=ctx.now,
+                content=content,
+            )
+        )
+
+    return Change(
+        payload={"document": number, "version": version, "sha256": digest}, writes=[write]
+    )
+
+
+RECORDING_HANDLERS: dict[str, Handler] = {
+    "update_party": _update_party,
+    "add_claim_item": _add_claim_item,
+    "record_interview": _record_interview,
+    "record_crux": _record_text("crux"),
+    "record_plan": _record_text("mediation_plan"),
+    "record_overdue_consent": _record_overdue_consent,
+    "record_joint_session": _record_joint_session,
+    "log_offer": _log_offer,
+    "draft_agreement": _draft_agreement,
+    "record_signature": _record_signature,
+    "record_payment": _record_payment,
+    "produce_archive_bundle": _produce_archive_bundle,
+}
+
+ACTIONS = frozenset(TRIGGER_HANDLERS) | frozenset(RECORDING_HANDLERS)

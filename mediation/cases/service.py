@@ -1,0 +1,300 @@
+"""The one way a case changes: :func:`advance` (and :func:`register_case` to create one).
+
+``advance`` reads the case, asks the workflow whether the action may happen, applies it,
+bumps the case's version under an optimistic lock and appends the event to the chain — all
+in the caller's transaction, which commits once. The hot path uses SQL expressions, not the
+ORM's unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from mediation import clock
+from mediation.audit.chain import Actor, EventRecord, append_event
+from mediation.cases.actions import (
+    PARTY_FIELDS,
+    RECORDING_HANDLERS,
+    TRIGGER_HANDLERS,
+    Context,
+    party_values,
+    validate_party,
+)
+from mediation.cases.enums import Category, PartyRole, Source
+from mediation.cases.facts import CaseRow, load_case_row, load_facts, load_term_categories
+from mediation.cases.inputs import choice, fen
+from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
+from mediation.tables import CASE, CLAIM, PARTY
+from workflows import case as workflow
+from workflows.guards import CaseFacts, CaseSubject, TriggerInput
+
+# --------------------------------------------------------------------------- the service
+
+
+def snapshot(case: CaseRow, values: Mapping[str, Any], state: str, version: int) -> dict[str, Any]:
+    """The figures an event vouches for: state, version and amounts after the change."""
+    return {
+        "state": state,
+        "version": version,
+        "claimed_fen": values.get("claimed_fen", case.claimed_fen),
+        "agreed_fen": values.get("agreed_fen", case.agreed_fen),
+        "paid_fen": values.get("paid_fen", case.paid_fen),
+    }
+
+
+def _trigger_input(data: Mapping[str, Any]) -> TriggerInput:
+    def text(key: str) -> str:
+        value = data.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    return TriggerInput(
+        reason=text("reason"),
+        conversion_kind=text("conversion_kind"),
+        document_number=text("document_number"),
+        issuing_body=text("issuing_body"),
+    )
+
+
+def advance(
+    session: Session,
+    *,
+    case_id: int,
+    action: str,
+    expected_version: int,
+    actor: Actor,
+    data: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> EventRecord:
+    """Apply one action to a case and log it; the caller commits.
+
+    Raises ``NotFound``, ``Conflict`` (the case moved past ``expected_version``; nothing is
+    written), ``TransitionNotAllowed``, ``GuardFailed`` (with the guards' messages) or
+    ``InvalidInput``.
+    """
+    data = data or {}
+    today = today or clock.today()
+    now = clock.utcnow()
+    if action in TRIGGER_HANDLERS:
+        case, facts = load_facts(session, case_id, today)
+        _check_version(case, expected_version)
+        given = _trigger_input(data)
+        if action == "apply_conversion":
+            facts = _with_term_categories(session, case_id, facts)
+        subject = CaseSubject(case.state, facts, given)
+        decision = workflow.decide(subject, action)
+        if not decision.declared:
+            raise TransitionNotAllowed(
+                f"{action} is not possible from {case.state} "
+                f"({workflow.STATE_LABELS_ZH[workflow.CaseState(case.state)]})"
+            )
+        if decision.blockers:
+            raise GuardFailed(action, decision.blockers)
+        change = TRIGGER_HANDLERS[action](Context(session, case, data, actor, today, now))
+        new_state = workflow.fire(subject, action).value
+    elif action in RECORDING_HANDLERS:
+        case = load_case_row(session, case_id)
+        _check_version(case, expected_version)
+        if not workflow.recording_allowed(action, case.state):
+            raise TransitionNotAllowed(f"{action} is not possible while the case is {case.state}")
+        change = RECORDING_HANDLERS[action](Context(session, case, data, actor, today, now))
+        new_state = case.state
+    else:
+        raise InvalidInput(f"unknown action {action!r}")
+
+    new_version = expected_version + 1
+    values = {**change.values, "state": new_state, "version": new_version, "updated_at": now}
+    result = session.execute(
+        update(CASE)
+        .where(CASE.c.id == case_id, CASE.c.version == expected_version)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"case {case.number} was changed by someone else; reload it",
+            current_state=case.state,
+            current_version=case.version,
+        )
+    for write in change.writes:
+        write(session)
+    payload = {**change.payload, "case": snapshot(case, values, new_state, new_version)}
+    return append_event(
+        session,
+        actor=actor,
+        action=action,
+        case_id=case_id,
+        from_state=case.state,
+        to_state=new_state,
+        payload=payload,
+    )
+
+
+def _check_version(case: CaseRow, expected_version: int) -> None:
+    if case.version != expected_version:
+        raise Conflict(
+            f"case {case.number} is now at version {case.version} ({case.state}), "
+            f"not {expected_version}: it was changed meanwhile; reload it",
+            current_state=case.state,
+            current_version=case.version,
+        )
+
+
+def _with_term_categories(session: Session, case_id: int, facts: CaseFacts) -> CaseFacts:
+    return replace(facts, term_categories=load_term_categories(session, case_id))
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class PartyInput:
+    """A party's details as entered at intake."""
+
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    legal_representative: str = ""
+    agent_name: str = ""
+    agent_phone: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """One claim item as entered at intake."""
+
+    category: str
+    amount_fen: int
+    description: str = ""
+
+
+def next_case_number(session: Session, prefix: str, year: int) -> str:
+    """Return the next free case number of the year, e.g. ``DX-2026-00042``."""
+    stem = f"{prefix}-{year}-"
+    last = session.execute(
+        select(CASE.c.number)
+        .where(CASE.c.number.like(f"{stem}%"))
+        .order_by(CASE.c.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    following = int(last[len(stem) :]) + 1 if last and last[len(stem) :].isdigit() else 1
+    return f"{stem}{following:05d}"
+
+
+def register_case(
+    session: Session,
+    *,
+    actor: Actor,
+    organization_id: int,
+    town_id: int | None,
+    category: str,
+    received_on: date,
+    worker: PartyInput,
+    employer: PartyInput,
+    claims: list[ClaimInput],
+    source: str = Source.WALK_IN.value,
+    summary: str = "",
+    knew_on: date | None = None,
+    mediator_id: int | None = None,
+    number: str | None = None,
+    number_prefix: str = "DX",
+) -> tuple[int, EventRecord]:
+    """Create a case in ``registered`` with its parties and claims, and log it."""
+    category = choice({"category": category}, "category", Category)
+    source = choice({"source": source}, "source", Source)
+    if not worker.name.strip():
+        raise InvalidInput("worker name: required")
+    if not employer.name.strip():
+        raise InvalidInput("employer name: required")
+    worker_values = party_values(vars(worker))
+    employer_values = party_values(vars(employer))
+    validate_party(PartyRole.WORKER, worker_values)
+    validate_party(PartyRole.EMPLOYER, employer_values)
+    claim_rows: list[dict[str, Any]] = []
+    for index, claim in enumerate(claims, start=1):
+        try:
+            claim_rows.append(
+                {
+                    "category": choice({"category": claim.category}, "category", Category),
+                    "amount_fen": fen({"amount_fen": claim.amount_fen}, "amount_fen"),
+                    "description": claim.description.strip(),
+                }
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(f"claim {index}: {exc}") from None
+    if knew_on is not None and knew_on > received_on:
+        raise InvalidInput("knew_on: cannot be later than the day the application was received")
+    number = number or next_case_number(session, number_prefix, received_on.year)
+    claimed = sum(c["amount_fen"] for c in claim_rows)
+    now = clock.utcnow()
+    case_id = session.execute(
+        insert(CASE)
+        .values(
+            number=number,
+            organization_id=organization_id,
+            town_id=town_id,
+            mediator_id=mediator_id,
+            category=category,
+            source=source,
+            summary=summary.strip(),
+            state=workflow.CaseState.REGISTERED.value,
+            version=1,
+            end_reason="",
+            received_on=received_on,
+            knew_on=knew_on,
+            claimed_fen=claimed,
+            agreed_fen=0,
+            paid_fen=0,
+            crux="",
+            mediation_plan="",
+            registered_at=now,
+            updated_at=now,
+            imported=False,
+        )
+        .returning(CASE.c.id)
+    ).scalar_one()
+    session.execute(
+        insert(PARTY),
+        [
+            {**_blank_party(), **worker_values, "case_id": case_id, "role": PartyRole.WORKER.value},
+            {
+                **_blank_party(),
+                **employer_values,
+                "case_id": case_id,
+                "role": PartyRole.EMPLOYER.value,
+            },
+        ],
+    )
+    if claim_rows:
+        session.execute(insert(CLAIM), [{**c, "case_id": case_id} for c in claim_rows])
+    event = append_event(
+        session,
+        actor=actor,
+        action="register",
+        case_id=case_id,
+        from_state=None,
+        to_state=workflow.CaseState.REGISTERED.value,
+        payload={
+            "number": number,
+            "category": category,
+            "received_on": received_on.isoformat(),
+            "claims": claim_rows,
+            "case": {
+                "state": workflow.CaseState.REGISTERED.value,
+                "version": 1,
+                "claimed_fen": claimed,
+                "agreed_fen": 0,
+                "paid_fen": 0,
+            },
+        },
+    )
+    return case_id, event
+
+
+def _blank_party() -> dict[str, str]:
+    return dict.fromkeys(PARTY_FIELDS, "")

@@ -1,0 +1,244 @@
+"""The case workflow: the three-step method as one state machine shared by every case.
+
+The machine is a ``transitions.Machine`` built once when this module is imported. Cases are
+never registered with it (that leaks and is slow, see PERFORMANCE-NOTES); a trigger is fired
+with ``machine.events[name].trigger(subject)`` on a thin :class:`CaseSubject`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from transitions import Machine, MachineError
+
+from workflows import guards as g
+from workflows.guards import Blocker, CaseSubject, Guard
+
+
+class CaseState(StrEnum):
+    """Where a case stands."""
+
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    FINDING_CRUX = "finding_crux"
+    SEIZING_OPENING = "seizing_opening"
+    ENSURING_PERFORMANCE = "ensuring_performance"
+    AWAITING_CONVERSION = "awaiting_conversion"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+STATE_LABELS_ZH: dict[CaseState, str] = {
+    CaseState.REGISTERED: "登记",
+    CaseState.REJECTED: "不予受理",
+    CaseState.FINDING_CRUX: "找症结",
+    CaseState.SEIZING_OPENING: "抓机会",
+    CaseState.ENSURING_PERFORMANCE: "促履行",
+    CaseState.AWAITING_CONVERSION: "待置换文书",
+    CaseState.FAILED: "调解不成",
+    CaseState.WITHDRAWN: "撤回",
+    CaseState.CLOSED: "结案",
+    CaseState.ARCHIVED: "归档",
+}
+
+#: States in which mediation is still under way (the 15-day window matters).
+MEDIATING_STATES = frozenset(
+    {CaseState.REGISTERED, CaseState.FINDING_CRUX, CaseState.SEIZING_OPENING}
+)
+#: States from which nothing but archiving follows.
+ENDED_STATES = frozenset(
+    {CaseState.REJECTED, CaseState.FAILED, CaseState.WITHDRAWN, CaseState.CLOSED}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One declared move: a trigger from some states to one state, behind guards."""
+
+    trigger: str
+    sources: tuple[CaseState, ...]
+    dest: CaseState
+    guards: tuple[Guard, ...] = ()
+
+
+S = CaseState
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "accept",
+        (S.REGISTERED,),
+        S.FINDING_CRUX,
+        (g.has_complete_worker, g.has_complete_employer, g.has_claim_with_amount),
+    ),
+    Transition("reject", (S.REGISTERED,), S.REJECTED, (g.has_reason,)),
+    Transition(
+        "open_mediation",
+        (S.FINDING_CRUX,),
+        S.SEIZING_OPENING,
+        (
+            g.has_interviewed_worker,
+            g.has_interviewed_employer,
+            g.has_crux,
+            g.has_plan,
+            g.is_within_window_or_consented,
+        ),
+    ),
+    Transition(
+        "sign_agreement",
+        (S.SEIZING_OPENING,),
+        S.ENSURING_PERFORMANCE,
+        (
+            g.has_complete_terms,
+            g.has_consistent_amounts,
+            g.has_worker_signature,
+            g.has_employer_signature,
+            g.has_mediator_signature,
+            g.has_organization_seal,
+            g.is_within_window_or_consented,
+        ),
+    ),
+    Transition("declare_failure", (S.SEIZING_OPENING,), S.FAILED, (g.has_reason,)),
+    Transition("withdraw", (S.REGISTERED, S.FINDING_CRUX, S.SEIZING_OPENING), S.WITHDRAWN, ()),
+    Transition("confirm_performance", (S.ENSURING_PERFORMANCE,), S.CLOSED, (g.is_fully_paid,)),
+    Transition(
+        "apply_conversion",
+        (S.ENSURING_PERFORMANCE,),
+        S.AWAITING_CONVERSION,
+        (g.has_conversion_kind, g.is_conversion_allowed_for_terms, g.is_within_conversion_window),
+    ),
+    Transition(
+        "record_conversion",
+        (S.AWAITING_CONVERSION,),
+        S.CLOSED,
+        (g.has_document_number, g.has_issuing_body),
+    ),
+    Transition(
+        "conversion_refused", (S.AWAITING_CONVERSION,), S.ENSURING_PERFORMANCE, (g.has_reason,)
+    ),
+    Transition("declare_breach", (S.ENSURING_PERFORMANCE,), S.CLOSED, (g.is_performance_overdue,)),
+    Transition(
+        "archive",
+        (S.CLOSED, S.FAILED, S.WITHDRAWN, S.REJECTED),
+        S.ARCHIVED,
+        (g.has_archive_bundle,),
+    ),
+)
+
+TRIGGERS: tuple[str, ...] = tuple(t.trigger for t in TRANSITIONS)
+
+#: How a case that reaches ``closed`` was closed, by the trigger that closed it.
+CLOSED_AS = {
+    "confirm_performance": "performed",
+    "record_conversion": "converted",
+    "declare_breach": "referred",
+}
+
+#: Actions that record something without changing the state, and where they may happen.
+RECORDING_ACTIONS: dict[str, frozenset[CaseState]] = {
+    "update_party": frozenset({S.REGISTERED, S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "add_claim_item": frozenset({S.REGISTERED, S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "record_interview": frozenset({S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "record_crux": frozenset({S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "record_plan": frozenset({S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "record_overdue_consent": frozenset({S.FINDING_CRUX, S.SEIZING_OPENING}),
+    "record_joint_session": frozenset({S.SEIZING_OPENING}),
+    "log_offer": frozenset({S.SEIZING_OPENING}),
+    "draft_agreement": frozenset({S.SEIZING_OPENING}),
+    "record_signature": frozenset({S.SEIZING_OPENING}),
+    "record_payment": frozenset({S.ENSURING_PERFORMANCE, S.AWAITING_CONVERSION}),
+    "produce_archive_bundle": frozenset(ENDED_STATES),
+}
+
+_BY_TRIGGER_AND_SOURCE: dict[tuple[str, CaseState], Transition] = {
+    (t.trigger, source): t for t in TRANSITIONS for source in t.sources
+}
+
+
+def _condition(guard: Guard):  # type: ignore[no-untyped-def]
+    return lambda event: guard.holds(event.model)
+
+
+def _build_machine() -> Machine:
+    return Machine(
+        model=None,
+        states=[s.value for s in CaseState],
+        initial=CaseState.REGISTERED.value,
+        transitions=[
+            {
+                "trigger": t.trigger,
+                "source": [s.value for s in t.sources],
+                "dest": t.dest.value,
+                "conditions": [_condition(guard) for guard in t.guards],
+            }
+            for t in TRANSITIONS
+        ],
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+
+
+#: The one machine of this process.
+MACHINE = _build_machine()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The workflow's answer to "may this trigger fire now?"."""
+
+    trigger: str
+    declared: bool
+    dest: CaseState | None
+    blockers: tuple[Blocker, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """Tell whether the trigger may fire."""
+        return self.declared and not self.blockers
+
+
+def decide(subject: CaseSubject, trigger: str) -> Decision:
+    """Say whether ``trigger`` may fire for the subject now, and if not, why not."""
+    transition = _BY_TRIGGER_AND_SOURCE.get((trigger, CaseState(subject.state)))
+    if transition is None:
+        return Decision(trigger, declared=False, dest=None)
+    blockers = tuple(
+        guard.blocker(subject) for guard in transition.guards if not guard.holds(subject)
+    )
+    return Decision(trigger, declared=True, dest=transition.dest, blockers=blockers)
+
+
+def available(subject: CaseSubject) -> list[Decision]:
+    """List the triggers declared from the subject's state, each with its blockers."""
+    state = CaseState(subject.state)
+    return [decide(subject, t.trigger) for t in TRANSITIONS if state in t.sources]
+
+
+class WorkflowRefused(Exception):
+    """The machine refused a trigger the caller had been told was allowed."""
+
+
+def fire(subject: CaseSubject, trigger: str) -> CaseState:
+    """Fire ``trigger`` on the subject through the shared machine and return the new state.
+
+    Callers check :func:`decide` first to learn why a trigger is refused; this function
+    still lets the machine itself refuse undeclared triggers and unmet conditions.
+    """
+    event = MACHINE.events.get(trigger)
+    if event is None:
+        raise WorkflowRefused(f"unknown trigger {trigger!r}")
+    try:
+        fired = event.trigger(subject)
+    except MachineError as exc:
+        raise WorkflowRefused(str(exc)) from exc
+    if not fired:
+        raise WorkflowRefused(f"{trigger} blocked by its conditions in state {subject.state}")
+    return CaseState(subject.state)
+
+
+def recording_allowed(action: str, state: str) -> bool:
+    """Tell whether a recording action may happen in this state."""
+    states = RECORDING_ACTIONS.get(action)
+    return states is not None and CaseState(state) in states
