@@ -85,6 +85,11 @@ def event_hash(
 
 _HEAD = AUDIT_HEAD
 _EVENT = EVENT
+# Built once (see mediation.cases.facts): the head is locked until the transaction ends, which
+# serialises appends on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+_SELECT_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENT = insert(_EVENT)
+_UPDATE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
 
 
 def append_event(
@@ -98,14 +103,11 @@ def append_event(
     payload: dict[str, Any],
 ) -> EventRecord:
     """Append one event in the caller's transaction, locking the chain head until commit."""
-    head = session.execute(
-        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-    ).one_or_none()
+    connection = session.connection()
+    head = connection.execute(_SELECT_HEAD).one_or_none()
     if head is None:
-        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS_HASH))
-        prev_seq, prev_hash = 0, GENESIS_HASH
-    else:
-        prev_seq, prev_hash = head
+        raise RuntimeError("the audit chain head row is missing: run `mediation init-db`")
+    prev_seq, prev_hash = head
     seq = prev_seq + 1
     created_at = utcnow()
     payload_text = canonical_json(payload)
@@ -121,8 +123,9 @@ def append_event(
         payload=payload_text,
         created_at=created_at,
     )
-    session.execute(
-        insert(_EVENT).values(
+    connection.execute(
+        _INSERT_EVENT,
+        dict(
             seq=seq,
             case_id=case_id,
             actor_id=actor.id,
@@ -134,7 +137,7 @@ def append_event(
             created_at=created_at,
             prev_hash=prev_hash,
             hash=digest,
-        )
+        ),
     )
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=digest))
+    connection.execute(_UPDATE_HEAD, {"seq": seq, "hash": digest})
     return EventRecord(seq, case_id, action, from_state, to_state, payload, created_at, digest)

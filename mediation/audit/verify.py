@@ -67,7 +67,7 @@ def _events(session: Session, batch: int = 5000) -> Iterator[Any]:
 
 def verify_chain(session: Session, result: Verification) -> dict[int, dict[str, Any]]:
     """Walk the log in order; return each case's latest snapshot."""
-    numbers = dict(session.execute(select(CASE.c.id, CASE.c.number)).tuples().all())
+    numbers = {row.id: row.number for row in session.execute(select(CASE.c.id, CASE.c.number))}
     snapshots: dict[int, dict[str, Any]] = {}
     expected_seq = 1
     prev_hash = GENESIS_HASH
@@ -127,9 +127,8 @@ def verify_chain(session: Session, result: Verification) -> dict[int, dict[str, 
 
 
 def _sums(session: Session, table: Any, key: Any) -> dict[int, int]:
-    return dict(
-        session.execute(select(key, func.sum(table.c.amount_fen)).group_by(key)).tuples().all()
-    )
+    rows = session.execute(select(key, func.sum(table.c.amount_fen)).group_by(key))
+    return {row[0]: row[1] for row in rows}
 
 
 def verify_cases(
@@ -138,15 +137,12 @@ def verify_cases(
     """Check each case row and its detail rows against the latest event's snapshot."""
     claims = _sums(session, CLAIM, CLAIM.c.case_id)
     payments = _sums(session, PAYMENT, PAYMENT.c.case_id)
-    terms = dict(
-        session.execute(
-            select(AGREEMENT.c.case_id, func.sum(TERM.c.amount_fen))
-            .select_from(TERM.join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id))
-            .group_by(AGREEMENT.c.case_id)
-        )
-        .tuples()
-        .all()
+    term_rows = session.execute(
+        select(AGREEMENT.c.case_id, func.sum(TERM.c.amount_fen))
+        .select_from(TERM.join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id))
+        .group_by(AGREEMENT.c.case_id)
     )
+    terms = {row[0]: row[1] for row in term_rows}
     rows = session.execute(
         select(
             CASE.c.id, CASE.c.number, CASE.c.outcome, *(CASE.c[c] for c in SNAPSHOT_COLUMNS)

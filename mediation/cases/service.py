@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from mediation import clock
@@ -59,6 +59,12 @@ def _trigger_input(data: Mapping[str, Any]) -> TriggerInput:
         document_number=text("document_number"),
         issuing_body=text("issuing_body"),
     )
+
+
+# Built once; the SET clause comes from the parameters of each call.
+_UPDATE_CASE = update(CASE).where(
+    CASE.c.id == bindparam("b_case_id"), CASE.c.version == bindparam("b_expected_version")
+)
 
 
 def advance(
@@ -109,12 +115,10 @@ def advance(
 
     new_version = expected_version + 1
     values = {**change.values, "state": new_state, "version": new_version, "updated_at": now}
-    result = session.execute(
-        update(CASE)
-        .where(CASE.c.id == case_id, CASE.c.version == expected_version)
-        .values(**values)
+    result = session.connection().execute(
+        _UPDATE_CASE, {**values, "b_case_id": case_id, "b_expected_version": expected_version}
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise Conflict(
             f"case {case.number} was changed by someone else; reload it",
             current_state=case.state,

@@ -1,0 +1,276 @@
+"""The ``mediation`` command: set up the database, load data, report, verify and serve."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mediation.audit.chain import Actor
+from mediation.config import Settings
+from mediation.db import Database
+from mediation.errors import MediationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CLI_ACTOR = Actor(None, "cli")
+
+
+class Context:
+    """What every command shares: the settings and, lazily, the database."""
+
+    def __init__(self, database_url: str | None) -> None:
+        settings = Settings.from_env()
+        self.database_url = database_url or settings.database_url
+        self._database: Database | None = None
+
+    @property
+    def database(self) -> Database:
+        """Open the database on first use."""
+        if self._database is None:
+            self._database = Database(self.database_url)
+        return self._database
+
+    def close(self) -> None:
+        """Release the database's connections."""
+        if self._database is not None:
+            self._database.dispose()
+
+
+def reports_errors(func: F) -> F:
+    """Turn the engine's errors into a clear message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MediationError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _schema_required(ctx: Context) -> Iterator[None]:
+    from mediation.schema import current_revision, head_revision
+
+    if current_revision(ctx.database.engine) != head_revision():
+        raise click.ClickException(
+            "the database schema is missing or out of date: run `mediation init-db` first"
+        )
+    yield
+
+
+def _parse_day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL; default: the SQLite file instance/mediation.sqlite3 "
+    "(or $MEDIATION_DATA_DIR/mediation.sqlite3).",
+)
+@click.pass_context
+def main(click_ctx: click.Context, database_url: str | None) -> None:
+    """Case engine for labour-dispute mediation (劳动争议调解案件系统)."""
+    context = Context(database_url)
+    click_ctx.obj = context
+    click_ctx.call_on_close(context.close)
+
+
+@main.command("init-db")
+@click.pass_obj
+@reports_errors
+def init_db(ctx: Context) -> None:
+    """Create or upgrade the database schema to the newest revision (idempotent)."""
+    from mediation.schema import upgrade
+
+    revision = upgrade(ctx.database.engine)
+    click.echo(f"database at schema revision {revision}: {_safe_url(ctx.database_url)}")
+
+
+@main.command("seed-demo")
+@click.option("--cases", default=300, show_default=True, type=click.IntRange(0, 100_000))
+@click.pass_obj
+@reports_errors
+def seed_demo(ctx: Context, cases: int) -> None:
+    """Load demo data: Daxing's towns and zones, organisations, users and cases (idempotent)."""
+    from mediation.demo import seed_demo as seed
+
+    with _schema_required(ctx):
+        summary = seed(ctx.database, cases=cases)
+    if summary.created:
+        click.echo(f"demo data loaded: {summary.cases} cases")
+    else:
+        click.echo("demo data already present: nothing changed")
+    click.echo(f"demo logins (password for all: {summary.password}):")
+    for username, role, where in summary.users:
+        click.echo(f"  {username:<16} {role:<11} {where}")
+
+
+ROLES = ("mediator", "lawyer", "supervisor", "admin")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--display-name", required=True, help="Name shown in the application.")
+@click.option("--organization", default=None, help="Organisation name (mediators).")
+@click.option("--zone", default=None, help="Zone name (volunteer lawyers).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of prompting.",
+)
+@click.pass_obj
+@reports_errors
+def create_user(
+    ctx: Context,
+    username: str,
+    role: str,
+    display_name: str,
+    organization: str | None,
+    zone: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user account."""
+    from sqlmodel import select
+
+    from mediation.people.models import Organization, Zone
+    from mediation.people.service import create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _schema_required(ctx), ctx.database.writing() as session:
+        organization_id = zone_id = None
+        if organization:
+            org = session.exec(
+                select(Organization).where(Organization.name == organization)
+            ).first()
+            if org is None:
+                raise click.BadParameter(
+                    f"no organisation named {organization!r}", param_hint="--organization"
+                )
+            organization_id = org.id
+        if zone:
+            found = session.exec(select(Zone).where(Zone.name == zone)).first()
+            if found is None:
+                raise click.BadParameter(f"no zone named {zone!r}", param_hint="--zone")
+            zone_id = found.id
+        user = create(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            organization_id=organization_id,
+            zone_id=zone_id,
+        )
+        click.echo(f"created {user.role} {user.username} ({user.display_name})")
+
+
+@main.command("import-cases")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def import_cases(ctx: Context, file: Path) -> None:
+    """Import historic cases from a UTF-8 CSV file (all rows or none)."""
+    from mediation.imports import import_cases as run_import
+
+    with _schema_required(ctx), ctx.database.writing() as session:
+        result = run_import(session, file, actor=Actor(None, f"import:{file.name}"))
+    click.echo(
+        f"imported {result.cases} cases from {file} "
+        f"({result.organizations_created} organisations and {result.towns_created} towns created)"
+    )
+
+
+@main.command("report")
+@click.option("--from", "date_from", required=True, callback=_parse_day, help="YYYY-MM-DD")
+@click.option("--to", "date_to", required=True, callback=_parse_day, help="YYYY-MM-DD")
+@click.option(
+    "--by",
+    required=True,
+    type=click.Choice(["level", "organization", "zone", "mediator", "category"]),
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "csv", "json"]),
+)
+@click.pass_obj
+@reports_errors
+def report(ctx: Context, date_from: date, date_to: date, by: str, fmt: str) -> None:
+    """Print cases and amounts of a period, grouped (amounts in yuan)."""
+    from mediation.reports.figures import build_report
+    from mediation.reports.render import render
+
+    if date_from > date_to:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    with _schema_required(ctx), ctx.database.read_session() as session:
+        result = build_report(session, date_from=date_from, date_to=date_to, by=by)
+    output = render(result, fmt)
+    click.echo(output, nl=not output.endswith("\n"))
+
+
+@main.command("verify-audit")
+@click.pass_obj
+@reports_errors
+def verify_audit(ctx: Context) -> None:
+    """Recompute the audit chain; exit 1 naming the first broken event."""
+    from mediation.audit.verify import verify
+
+    with _schema_required(ctx), ctx.database.read_session() as session:
+        result = verify(session)
+    if result.ok:
+        click.echo(
+            f"audit chain intact: {result.events_checked} events, "
+            f"{result.cases_checked} cases checked"
+        )
+        return
+    click.echo(f"audit chain BROKEN at {result.first_break}", err=True)
+    for extra in result.breaks[1:5]:
+        click.echo(f"  also: {extra}", err=True)
+    sys.exit(1)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+@reports_errors
+def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+    """Serve the web application with gunicorn."""
+    from mediation.server import run
+
+    with _schema_required(ctx):
+        pass
+    ctx.close()
+    run(database_url=ctx.database_url, host=host, port=port, workers=workers)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
