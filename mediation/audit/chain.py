@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from mediation.clock import utcnow
@@ -93,7 +94,7 @@ _UPDATE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
 
 
 def append_event(
-    session: Session,
+    session: Session | Connection,
     *,
     actor: Actor,
     action: str,
@@ -103,7 +104,7 @@ def append_event(
     payload: dict[str, Any],
 ) -> EventRecord:
     """Append one event in the caller's transaction, locking the chain head until commit."""
-    connection = session.connection()
+    connection = session.connection() if isinstance(session, Session) else session
     head = connection.execute(_SELECT_HEAD).one_or_none()
     if head is None:
         raise RuntimeError("the audit chain head row is missing: run `mediation init-db`")

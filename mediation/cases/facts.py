@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Date, Integer, and_, bindparam, exists, func, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from mediation.errors import NotFound
@@ -127,6 +128,10 @@ def _facts_statement(case_id: Any, today: Any) -> Any:
     )
 
 
+def _connection(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
+
+
 # Built once: a statement object memoises its cache key, so executing the same object with
 # new parameters skips rebuilding and re-keying it (most of the cost of a small query).
 FACTS_STATEMENT = _facts_statement(
@@ -135,18 +140,20 @@ FACTS_STATEMENT = _facts_statement(
 CASE_ROW_STATEMENT = select(*CASE_COLUMNS).where(CASE.c.id == bindparam("case_id", type_=Integer))
 
 
-def load_case_row(session: Session, case_id: int) -> CaseRow:
+def load_case_row(session: Session | Connection, case_id: int) -> CaseRow:
     """Read the columns of one case that every action needs."""
-    row = session.connection().execute(CASE_ROW_STATEMENT, {"case_id": case_id}).one_or_none()
+    row = _connection(session).execute(CASE_ROW_STATEMENT, {"case_id": case_id}).one_or_none()
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
     return _case_row(row)
 
 
-def load_facts(session: Session, case_id: int, today: date) -> tuple[CaseRow, CaseFacts]:
+def load_facts(
+    session: Session | Connection, case_id: int, today: date
+) -> tuple[CaseRow, CaseFacts]:
     """Read a case and everything its guards look at, in one statement."""
     row = (
-        session.connection()
+        _connection(session)
         .execute(FACTS_STATEMENT, {"case_id": case_id, "today": today})
         .one_or_none()
     )

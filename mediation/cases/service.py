@@ -86,8 +86,9 @@ def advance(
     data = data or {}
     today = today or clock.today()
     now = clock.utcnow()
+    connection = session.connection()
     if action in TRIGGER_HANDLERS:
-        case, facts = load_facts(session, case_id, today)
+        case, facts = load_facts(connection, case_id, today)
         _check_version(case, expected_version)
         given = _trigger_input(data)
         if action == "apply_conversion":
@@ -104,7 +105,7 @@ def advance(
         change = TRIGGER_HANDLERS[action](Context(session, case, data, actor, today, now))
         new_state = workflow.fire(subject, action).value
     elif action in RECORDING_HANDLERS:
-        case = load_case_row(session, case_id)
+        case = load_case_row(connection, case_id)
         _check_version(case, expected_version)
         if not workflow.recording_allowed(action, case.state):
             raise TransitionNotAllowed(f"{action} is not possible while the case is {case.state}")
@@ -115,7 +116,7 @@ def advance(
 
     new_version = expected_version + 1
     values = {**change.values, "state": new_state, "version": new_version, "updated_at": now}
-    result = session.connection().execute(
+    result = connection.execute(
         _UPDATE_CASE, {**values, "b_case_id": case_id, "b_expected_version": expected_version}
     )
     if result.rowcount != 1:
@@ -128,7 +129,7 @@ def advance(
         write(session)
     payload = {**change.payload, "case": snapshot(case, values, new_state, new_version)}
     return append_event(
-        session,
+        connection,
         actor=actor,
         action=action,
         case_id=case_id,
