@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import hypothesis  # noqa: F401  (loaded before assertion rewriting runs at exit; CPython 3.11.7 AST bug)
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from mediation.audit.chain import Actor
@@ -54,12 +54,8 @@ def postgres_url() -> Iterator[str]:
 
 
 def _reset_postgres(database: Database) -> None:
-    tables = [
-        t
-        for t in database.engine.dialect.get_table_names(database.engine.connect())
-        if t != "alembic_version"
-    ]
     with database.engine.begin() as connection:
+        tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
         connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         connection.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))

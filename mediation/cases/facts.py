@@ -81,9 +81,9 @@ def _interviewed(role: str) -> Any:
 
 
 def _facts_statement(case_id: Any, today: Any) -> Any:
-    agreement_id = select(AGREEMENT.c.id).where(AGREEMENT.c.case_id == CASE.c.id).scalar_subquery()
-    terms = TERM.c.agreement_id == agreement_id
-    instalments = INSTALMENT.c.agreement_id == agreement_id
+    # Correlated with the agreement outer-joined below: one agreement per case at most.
+    terms = TERM.c.agreement_id == AGREEMENT.c.id
+    instalments = INSTALMENT.c.agreement_id == AGREEMENT.c.id
     return (
         select(
             *CASE_COLUMNS,
