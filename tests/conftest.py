@@ -31,7 +31,9 @@ def postgres_url() -> Iterator[str]:
     if not TEST_DATABASE_URL:
         if IN_CI:
             pytest.fail("CI must run the PostgreSQL tests: set TEST_DATABASE_URL")
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     base = make_url(normalise_url(TEST_DATABASE_URL))
     name = f"mediation_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -65,7 +67,7 @@ def _reset_postgres(database: Database) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
     """A freshly migrated, empty database: SQLite file, then PostgreSQL."""
     if request.param == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
@@ -78,7 +80,7 @@ def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  #
 
 
 @pytest.fixture
-def sqlite_database(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+def sqlite_database(tmp_path) -> Iterator[Database]:
     """A freshly migrated SQLite database, for tests that are about SQLite itself."""
     database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
     upgrade(database.engine)

@@ -8,7 +8,7 @@ from mediation.cases.facts import load_facts
 from tests.factories import make_case
 
 
-def test_load_facts_with_several_agreements_reads_each_cases_own_terms(database, actor) -> None:  # type: ignore[no-untyped-def]
+def test_load_facts_with_several_agreements_reads_each_cases_own_terms(database, actor) -> None:
     first, _ = make_case(database, state="ensuring_performance", agreed_fen=500_000, actor=actor)
     second, _ = make_case(database, state="ensuring_performance", agreed_fen=800_000, actor=actor)
     third, _ = make_case(database, state="finding_crux", actor=actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.factories import make_case
 
 
-def test_overview_shows_real_counts_by_state(database, client, actor) -> None:  # type: ignore[no-untyped-def]
+def test_overview_shows_real_counts_by_state(database, client, actor) -> None:
     make_case(database, state="closed", actor=actor)
     make_case(database, state="closed", actor=actor)
     make_case(database, state="finding_crux", actor=actor)
@@ -17,5 +17,5 @@ def test_overview_shows_real_counts_by_state(database, client, actor) -> None:  
     assert "confirm_performance" in page
 
 
-def test_unknown_url_is_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_url_is_404(client) -> None:
     assert client.get("/no-such-page").status_code == 404
