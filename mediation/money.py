@@ -6,6 +6,10 @@ import re
 
 from mediation.errors import InvalidInput
 
+#: The largest amount the engine accepts: 999,999,999,999.99 yuan (the range of the Chinese
+#: capital amounts on documents), well inside the 64-bit amount columns.
+MAX_FEN = 99_999_999_999_999
+
 _YUAN = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d{1,2}))?$")
 
 
@@ -24,7 +28,10 @@ def parse_yuan(text: str, *, what: str = "amount") -> int:
             raise InvalidInput(f"{what}: {text!r} has more than two decimals")
         raise InvalidInput(f"{what}: {text!r} is not an amount in yuan (e.g. 12000 or 8922.50)")
     frac = (match.group("frac") or "").ljust(2, "0")
-    return int(match.group("int")) * 100 + int(frac)
+    fen = int(match.group("int")) * 100 + int(frac)
+    if fen > MAX_FEN:
+        raise InvalidInput(f"{what}: {text!r} is too large (at most 999999999999.99 yuan)")
+    return fen
 
 
 def format_yuan(fen: int) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from mediation.clock import utcnow
@@ -43,9 +43,9 @@ class Case(SQLModel, table=True):
     accepted_on: date | None = None
     knew_on: date | None = None
 
-    claimed_fen: int = Field(default=0)
-    agreed_fen: int = Field(default=0)
-    paid_fen: int = Field(default=0)
+    claimed_fen: int = Field(default=0, sa_type=BigInteger)
+    agreed_fen: int = Field(default=0, sa_type=BigInteger)
+    paid_fen: int = Field(default=0, sa_type=BigInteger)
 
     crux: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     mediation_plan: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -92,7 +92,7 @@ class ClaimItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="mediation_case.id", index=True)
     category: str = Field(max_length=30)
-    amount_fen: int
+    amount_fen: int = Field(sa_type=BigInteger)
     description: str = Field(default="", max_length=500)
 
 
@@ -129,7 +129,7 @@ class Offer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="mediation_case.id", index=True)
     by_role: str = Field(max_length=20)
-    amount_fen: int
+    amount_fen: int = Field(sa_type=BigInteger)
     made_on: date
     notes: str = Field(default="", max_length=1000)
 
@@ -158,7 +158,7 @@ class AgreementTerm(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agreement_id: int = Field(foreign_key="agreement.id", index=True)
     category: str = Field(max_length=30)
-    amount_fen: int
+    amount_fen: int = Field(sa_type=BigInteger)
     description: str = Field(default="", max_length=500)
 
 
@@ -172,7 +172,7 @@ class Instalment(SQLModel, table=True):
     agreement_id: int = Field(foreign_key="agreement.id", index=True)
     seq: int
     due_on: date
-    amount_fen: int
+    amount_fen: int = Field(sa_type=BigInteger)
 
 
 class Payment(SQLModel, table=True):
@@ -183,7 +183,7 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="mediation_case.id", index=True)
     paid_on: date
-    amount_fen: int
+    amount_fen: int = Field(sa_type=BigInteger)
     method: str = Field(default="bank_transfer", max_length=30)
     receipt_ref: str = Field(default="", max_length=100)
 

@@ -106,9 +106,9 @@ def upgrade() -> None:
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("accepted_on", sa.Date(), nullable=True),
         sa.Column("knew_on", sa.Date(), nullable=True),
-        sa.Column("claimed_fen", sa.Integer(), nullable=False),
-        sa.Column("agreed_fen", sa.Integer(), nullable=False),
-        sa.Column("paid_fen", sa.Integer(), nullable=False),
+        sa.Column("claimed_fen", sa.BigInteger(), nullable=False),
+        sa.Column("agreed_fen", sa.BigInteger(), nullable=False),
+        sa.Column("paid_fen", sa.BigInteger(), nullable=False),
         sa.Column("crux", sa.Text(), nullable=False),
         sa.Column("mediation_plan", sa.Text(), nullable=False),
         sa.Column("consent_worker_at", sa.DateTime(timezone=True), nullable=True),
@@ -204,7 +204,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=30), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -304,7 +304,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("by_role", sa.String(length=20), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("made_on", sa.Date(), nullable=False),
         sa.Column("notes", sa.String(length=1000), nullable=False),
         sa.ForeignKeyConstraint(
@@ -343,7 +343,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("paid_on", sa.Date(), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("method", sa.String(length=30), nullable=False),
         sa.Column("receipt_ref", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
@@ -360,7 +360,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=30), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
@@ -379,7 +379,7 @@ def upgrade() -> None:
         sa.Column("agreement_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
-        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
             ["agreement.id"],
