@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, request, session
+from flask_login import current_user
 
 from mediation.config import Settings
 from mediation.db import Database
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+TRANSLATIONS = Path(__file__).with_name("translations")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -20,18 +26,70 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=settings.database_url,
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BOOTSTRAP_SERVE_LOCAL=True,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if config:
         app.config.update(config)
     app.extensions["database"] = Database(app.config["DATABASE_URL"])
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.teardown_appcontext(_close_read_session)
+    return app
 
+
+def _select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
+
+
+def _init_extensions(app: Flask) -> None:
+    from mediation.web.auth.loader import load_session_user
+    from mediation.web.extensions import babel, bootstrap, csrf, login_manager
+
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(
+        app,
+        default_locale=DEFAULT_LOCALE,
+        default_timezone="Asia/Shanghai",
+        locale_selector=_select_locale,
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mediation.web import errors, navigation
+    from mediation.web.admin import blueprint as admin
+    from mediation.web.auth import blueprint as auth
+    from mediation.web.mediator import blueprint as mediator
     from mediation.web.overview import blueprint as overview
 
-    app.register_blueprint(overview)
-    return app
+    for blueprint in (auth, mediator, admin, overview):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    navigation.register(app)
 
 
 def get_database(app: Flask) -> Database:
     """Return the database of this application."""
     database: Database = app.extensions["database"]
     return database
+
+
+def _close_read_session(_exc: BaseException | None) -> None:
+    read_session = g.pop("read_session", None)
+    if read_session is not None:
+        read_session.close()

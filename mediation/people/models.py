@@ -55,4 +55,5 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     session_epoch: int = Field(default=0)
+    locale: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)

@@ -5,17 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
+from forms.labels import state_label
 from mediation import clock
 from mediation.app import get_database
+from mediation.cases.enums import Role
 from mediation.reports.figures import build_report
 from mediation.reports.render import render
 from mediation.tables import CASE, EVENT
-from workflows.case import STATE_LABELS_ZH, CaseState
+from mediation.web.access import allow
+from workflows.case import CaseState
 
 blueprint = Blueprint("overview", __name__)
 
 
-@blueprint.get("/")
+@blueprint.get("/overview")
+@allow(Role.MEDIATOR, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
 def index() -> str:
     """Show cases by state, this year's report by level and the latest events."""
     database = get_database(current_app)
@@ -41,7 +45,7 @@ def index() -> str:
             .order_by(EVENT.c.seq.desc())
             .limit(15)
         ).all()
-    states = [(s.value, STATE_LABELS_ZH[s], counts.get(s.value, 0)) for s in CaseState]
+    states = [(s.value, state_label(s), counts.get(s.value, 0)) for s in CaseState]
     return render_template(
         "overview/index.html",
         states=states,
@@ -49,5 +53,4 @@ def index() -> str:
         report_table=render(report, "table"),
         period=(year_start, today),
         events=events,
-        local=clock.LOCAL_TZ,
     )

@@ -1,0 +1,1 @@
+"""Admin pages: places (being built)."""

@@ -1,0 +1,1 @@
+"""Mediator pages: case_list (being built)."""

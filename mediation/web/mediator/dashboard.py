@@ -1,0 +1,1 @@
+"""Mediator pages: dashboard (being built)."""

@@ -1,0 +1,1 @@
+"""Mediator pages: intake (being built)."""
