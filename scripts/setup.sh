@@ -44,3 +44,5 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The Chinese catalog is kept as .po in git; its binary .mo is built here.
+.venv/bin/python scripts/i18n.py --compile
