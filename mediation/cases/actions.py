@@ -27,6 +27,7 @@ from mediation.cases.enums import (
 from mediation.cases.facts import CaseRow
 from mediation.cases.inputs import a_date, choice, fen, text
 from mediation.errors import InvalidInput
+from mediation.money import MAX_FEN, format_yuan
 from mediation.people.identity import is_valid_resident_id, is_valid_uscc
 from mediation.tables import (
     AGREEMENT,
@@ -255,6 +256,8 @@ def party_values(data: Mapping[str, Any]) -> dict[str, str]:
 def _update_party(ctx: Context) -> Change:
     role = choice(ctx.data, "role", PartyRole)
     values = party_values(ctx.data)
+    if not values:
+        raise InvalidInput(f"role: no details of the {role} given ({', '.join(PARTY_FIELDS)})")
     if "name" in values and not values["name"]:
         raise InvalidInput("name: required")
     validate_party(role, values)
@@ -274,6 +277,10 @@ def _add_claim_item(ctx: Context) -> Change:
     category = choice(ctx.data, "category", Category)
     amount = fen(ctx.data, "amount_fen")
     description = text(ctx.data, "description", limit=500)
+    if ctx.case.claimed_fen + amount > MAX_FEN:
+        raise InvalidInput(
+            f"amount_fen: the claims would add up to more than {format_yuan(MAX_FEN)} yuan"
+        )
 
     def write(session: Session) -> None:
         session.execute(
@@ -368,6 +375,8 @@ def _draft_agreement(ctx: Context) -> Change:
     terms: list[dict[str, Any]] = []
     for index, term in enumerate(raw_terms, start=1):
         try:
+            if not isinstance(term, Mapping):
+                raise InvalidInput("a category, an amount and a description are required")
             terms.append(
                 {
                     "category": choice(term, "category", Category),
@@ -377,9 +386,13 @@ def _draft_agreement(ctx: Context) -> Change:
             )
         except InvalidInput as exc:
             raise InvalidInput(f"term {index}: {exc}") from None
+    if sum(t["amount_fen"] for t in terms) > MAX_FEN:
+        raise InvalidInput(f"terms: the terms add up to more than {format_yuan(MAX_FEN)} yuan")
     instalments: list[dict[str, Any]] = []
     for index, instalment in enumerate(raw_instalments, start=1):
         try:
+            if not isinstance(instalment, Mapping):
+                raise InvalidInput("a due date and an amount are required")
             instalments.append(
                 {
                     "seq": index,

@@ -160,6 +160,7 @@ def load_facts(
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
     case = _case_row(row)
+    # PostgreSQL sums BIGINT columns as NUMERIC (a Decimal here): the guards want whole fen.
     facts = CaseFacts(
         today=today,
         received_on=case.received_on,
@@ -173,10 +174,10 @@ def load_facts(
         consent_worker=case.consent_worker,
         consent_employer=case.consent_employer,
         terms_count=row.terms_count,
-        terms_total_fen=row.terms_total,
+        terms_total_fen=int(row.terms_total),
         nonpositive_terms=row.nonpositive_terms,
         instalments_count=row.instalments_count,
-        instalments_total_fen=row.instalments_total,
+        instalments_total_fen=int(row.instalments_total),
         has_method=bool(row.method),
         signed_worker=row.signed_worker_at is not None,
         signed_employer=row.signed_employer_at is not None,
@@ -185,7 +186,7 @@ def load_facts(
         effective_on=row.effective_on,
         agreed_fen=case.agreed_fen,
         paid_fen=case.paid_fen,
-        due_fen=row.due_total,
+        due_fen=int(row.due_total),
         term_categories=frozenset(),
         has_archive_bundle=bool(row.has_archive_bundle),
     )

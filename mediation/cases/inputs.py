@@ -8,6 +8,7 @@ from typing import Any
 
 from mediation import clock
 from mediation.errors import InvalidInput
+from mediation.money import MAX_FEN, format_yuan
 
 
 def text(data: Mapping[str, Any], key: str, *, required: bool = False, limit: int = 5000) -> str:
@@ -30,6 +31,8 @@ def fen(data: Mapping[str, Any], key: str, *, positive: bool = True) -> int:
         raise InvalidInput(f"{key}: an amount in fen (a whole number) is required")
     if value < 0 or (positive and value == 0):
         raise InvalidInput(f"{key}: the amount must be greater than zero")
+    if value > MAX_FEN:
+        raise InvalidInput(f"{key}: the amount must not exceed {format_yuan(MAX_FEN)} yuan")
     return value
 
 

@@ -30,7 +30,8 @@ from mediation.cases.enums import Category, PartyRole, Source
 from mediation.cases.facts import CaseRow, load_case_row, load_facts, load_term_categories
 from mediation.cases.inputs import choice, fen
 from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
-from mediation.tables import CASE, CLAIM, PARTY
+from mediation.money import MAX_FEN, format_yuan
+from mediation.tables import AUDIT_HEAD, CASE, CLAIM, PARTY
 from workflows import case as workflow
 from workflows.guards import CaseFacts, CaseSubject, TriggerInput
 
@@ -232,9 +233,15 @@ def register_case(
             )
         except InvalidInput as exc:
             raise InvalidInput(f"claim {index}: {exc}") from None
+    if sum(c["amount_fen"] for c in claim_rows) > MAX_FEN:
+        raise InvalidInput(f"claims: the claims add up to more than {format_yuan(MAX_FEN)} yuan")
     if knew_on is not None and knew_on > received_on:
         raise InvalidInput("knew_on: cannot be later than the day the application was received")
-    number = number or next_case_number(session, number_prefix, received_on.year)
+    if not number:
+        # Hold the chain head's lock (taken anyway to log the event) while choosing the number:
+        # on PostgreSQL two registrations would otherwise pick the same one and one would fail.
+        session.execute(select(AUDIT_HEAD.c.id).where(AUDIT_HEAD.c.id == 1).with_for_update())
+        number = next_case_number(session, number_prefix, received_on.year)
     claimed = sum(c["amount_fen"] for c in claim_rows)
     now = clock.utcnow()
     case_id = session.execute(
