@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from mediation.audit.chain import GENESIS_HASH, event_hash
-from mediation.tables import AGREEMENT, AUDIT_HEAD, CASE, CLAIM, EVENT, PAYMENT, TERM
+from mediation.tables import AGREEMENT, AUDIT_HEAD, CASE, CLAIM, EVENT, INSTALMENT, PAYMENT, TERM
 
 #: The case columns each event's snapshot records, with the detail rows they must equal.
 SNAPSHOT_COLUMNS = ("state", "version", "claimed_fen", "agreed_fen", "paid_fen")
@@ -65,8 +65,46 @@ def _events(session: Session, batch: int = 5000) -> Iterator[Any]:
         last = rows[-1].seq
 
 
-def verify_chain(session: Session, result: Verification) -> dict[int, dict[str, Any]]:
-    """Walk the log in order; return each case's latest snapshot."""
+@dataclass
+class LoggedDetails:
+    """The detail rows of a case as its events describe them."""
+
+    claims: list[int] = field(default_factory=list)
+    payments: list[int] = field(default_factory=list)
+    terms: list[tuple[str, int]] = field(default_factory=list)
+    instalments: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+def _record_details(
+    details: dict[int, LoggedDetails], case_id: int, action: str, payload: dict[str, Any]
+) -> None:
+    logged = details.setdefault(case_id, LoggedDetails())
+    if action == "register":
+        logged.claims.extend(c["amount_fen"] for c in payload.get("claims", []))
+    elif action == "add_claim_item":
+        logged.claims.append(payload["amount_fen"])
+    elif action == "record_payment":
+        logged.payments.append(payload["amount_fen"])
+    elif action == "draft_agreement":
+        logged.terms = [(t["category"], t["amount_fen"]) for t in payload["terms"]]
+        logged.instalments = [
+            (i["seq"], i["due_on"], i["amount_fen"]) for i in payload["instalments"]
+        ]
+    elif action == "import":
+        figures = payload["case"]
+        if figures["claimed_fen"]:
+            logged.claims.append(figures["claimed_fen"])
+        if figures["paid_fen"]:
+            logged.payments.append(figures["paid_fen"])
+        if figures["agreed_fen"]:
+            logged.terms = [(payload["category"], figures["agreed_fen"])]
+
+
+def verify_chain(
+    session: Session, result: Verification, details: dict[int, LoggedDetails] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Walk the log in order; return each case's latest snapshot (and fill ``details``)."""
+    details = {} if details is None else details
     numbers = {row.id: row.number for row in session.execute(select(CASE.c.id, CASE.c.number))}
     snapshots: dict[int, dict[str, Any]] = {}
     expected_seq = 1
@@ -108,9 +146,11 @@ def verify_chain(session: Session, result: Verification) -> dict[int, dict[str, 
             )
             return snapshots
         if event.case_id is not None:
-            snapshot = json.loads(event.payload).get("case")
+            payload = json.loads(event.payload)
+            snapshot = payload.get("case")
             if snapshot is not None:
                 snapshots[event.case_id] = snapshot
+            _record_details(details, event.case_id, event.action, payload)
         prev_hash = event.hash
         expected_seq += 1
     head = session.execute(select(AUDIT_HEAD.c.seq, AUDIT_HEAD.c.hash)).one_or_none()
@@ -126,27 +166,49 @@ def verify_chain(session: Session, result: Verification) -> dict[int, dict[str, 
     return snapshots
 
 
-def _sums(session: Session, table: Any, key: Any) -> dict[int, int]:
-    rows = session.execute(select(key, func.sum(table.c.amount_fen)).group_by(key))
-    return {row[0]: row[1] for row in rows}
+def _stored_details(session: Session) -> dict[int, LoggedDetails]:
+    stored: dict[int, LoggedDetails] = {}
+    for row in session.execute(select(CLAIM.c.case_id, CLAIM.c.amount_fen)):
+        stored.setdefault(row.case_id, LoggedDetails()).claims.append(row.amount_fen)
+    for row in session.execute(select(PAYMENT.c.case_id, PAYMENT.c.amount_fen)):
+        stored.setdefault(row.case_id, LoggedDetails()).payments.append(row.amount_fen)
+    agreements = select(AGREEMENT.c.id, AGREEMENT.c.case_id).subquery()
+    for row in session.execute(
+        select(agreements.c.case_id, TERM.c.category, TERM.c.amount_fen).join(
+            agreements, agreements.c.id == TERM.c.agreement_id
+        )
+    ):
+        stored.setdefault(row.case_id, LoggedDetails()).terms.append((row.category, row.amount_fen))
+    for row in session.execute(
+        select(
+            agreements.c.case_id, INSTALMENT.c.seq, INSTALMENT.c.due_on, INSTALMENT.c.amount_fen
+        ).join(agreements, agreements.c.id == INSTALMENT.c.agreement_id)
+    ):
+        stored.setdefault(row.case_id, LoggedDetails()).instalments.append(
+            (row.seq, row.due_on.isoformat(), row.amount_fen)
+        )
+    return stored
+
+
+_DETAIL_NAMES = {
+    "claims": "claim amounts",
+    "payments": "payments",
+    "terms": "agreement terms",
+    "instalments": "instalments",
+}
 
 
 def verify_cases(
-    session: Session, snapshots: dict[int, dict[str, Any]], result: Verification
+    session: Session,
+    snapshots: dict[int, dict[str, Any]],
+    result: Verification,
+    logged: dict[int, LoggedDetails] | None = None,
 ) -> None:
-    """Check each case row and its detail rows against the latest event's snapshot."""
-    claims = _sums(session, CLAIM, CLAIM.c.case_id)
-    payments = _sums(session, PAYMENT, PAYMENT.c.case_id)
-    term_rows = session.execute(
-        select(AGREEMENT.c.case_id, func.sum(TERM.c.amount_fen))
-        .select_from(TERM.join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id))
-        .group_by(AGREEMENT.c.case_id)
-    )
-    terms = {row[0]: row[1] for row in term_rows}
+    """Check each case row against its latest snapshot, and its detail rows against the log."""
+    logged = logged or {}
+    stored = _stored_details(session)
     rows = session.execute(
-        select(
-            CASE.c.id, CASE.c.number, CASE.c.outcome, *(CASE.c[c] for c in SNAPSHOT_COLUMNS)
-        ).order_by(CASE.c.id)
+        select(CASE.c.id, CASE.c.number, *(CASE.c[c] for c in SNAPSHOT_COLUMNS)).order_by(CASE.c.id)
     )
     for row in rows:
         result.cases_checked += 1
@@ -154,41 +216,38 @@ def verify_cases(
         if snapshot is None:
             result.breaks.append(Break(None, row.number, "has no event in the log"))
             continue
-        for column in SNAPSHOT_COLUMNS:
-            if getattr(row, column) != snapshot.get(column):
+        mismatch = next((c for c in SNAPSHOT_COLUMNS if getattr(row, c) != snapshot.get(c)), None)
+        if mismatch is not None:
+            result.breaks.append(
+                Break(
+                    None,
+                    row.number,
+                    f"{mismatch} is {getattr(row, mismatch)!r} but the log says "
+                    f"{snapshot.get(mismatch)!r} (changed outside the application)",
+                )
+            )
+            continue
+        expected = logged.get(row.id, LoggedDetails())
+        actual = stored.get(row.id, LoggedDetails())
+        for name, label in _DETAIL_NAMES.items():
+            want, have = sorted(getattr(expected, name)), sorted(getattr(actual, name))
+            if want != have:
                 result.breaks.append(
                     Break(
                         None,
                         row.number,
-                        f"{column} is {getattr(row, column)!r} but the log says "
-                        f"{snapshot.get(column)!r} (changed outside the application)",
+                        f"the {label} stored ({have}) differ from those in the log ({want}) "
+                        "(changed outside the application)",
                     )
                 )
                 break
-        else:
-            details = {
-                "claimed_fen": claims.get(row.id, 0),
-                "paid_fen": payments.get(row.id, 0),
-            }
-            if row.outcome == "settled":
-                details["agreed_fen"] = terms.get(row.id, 0)
-            for column, total in details.items():
-                if total != snapshot[column]:
-                    result.breaks.append(
-                        Break(
-                            None,
-                            row.number,
-                            f"the {column.removesuffix('_fen')} items add up to {total} fen but "
-                            f"the log says {snapshot[column]} fen",
-                        )
-                    )
-                    break
 
 
 def verify(session: Session) -> Verification:
     """Verify the whole log and every case; the result names the first broken link."""
     result = Verification()
-    snapshots = verify_chain(session, result)
+    logged: dict[int, LoggedDetails] = {}
+    snapshots = verify_chain(session, result, logged)
     if result.ok:
-        verify_cases(session, snapshots, result)
+        verify_cases(session, snapshots, result, logged)
     return result

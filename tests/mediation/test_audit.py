@@ -189,18 +189,21 @@ def test_verify_state_edited_by_sql_says_what_the_log_says(database, lifecycle):
         (
             "UPDATE payment SET amount_fen = amount_fen - 100 "
             "WHERE id = (SELECT MIN(id) FROM payment WHERE case_id = :id)",
-            "the paid items add up to 499900 fen but the log says 500000 fen",
+            "the payments stored ([200000, 299900]) differ from those in the log "
+            "([200000, 300000]) (changed outside the application)",
             "paying",
         ),
         (
             "UPDATE claim_item SET amount_fen = 1 WHERE case_id = :id",
-            "the claimed items add up to 1 fen but the log says 1200000 fen",
+            "the claim amounts stored ([1]) differ from those in the log ([1200000]) "
+            "(changed outside the application)",
             "paying",
         ),
         (
             "UPDATE agreement_term SET amount_fen = 900000 WHERE agreement_id = "
             "(SELECT id FROM agreement WHERE case_id = :id)",
-            "the agreed items add up to 900000 fen but the log says 1000000 fen",
+            "the agreement terms stored ([('wages', 900000)]) differ from those in the log "
+            "([('wages', 1000000)]) (changed outside the application)",
             "archived",
         ),
     ],
@@ -227,7 +230,33 @@ def test_verify_deleted_payment_row_names_the_case(database, lifecycle):
     )
     broken = first_break(database)
     assert broken.case_number == number(database, lifecycle.paying)
-    assert "300000 fen but the log says 500000 fen" in broken.message
+    assert "payments stored ([300000]) differ from those in the log ([200000, 300000])" in (
+        broken.message
+    )
+
+
+def test_verify_added_zero_payment_row_names_the_case(database, lifecycle):
+    tamper(
+        database,
+        "INSERT INTO payment (case_id, paid_on, amount_fen, method, receipt_ref) "
+        "VALUES (:id, '2026-03-01', 0, 'cash', 'forged')",
+        id=lifecycle.paying,
+    )
+    broken = first_break(database)
+    assert broken.case_number == number(database, lifecycle.paying)
+    assert "payments stored" in broken.message
+
+
+def test_verify_instalment_moved_after_signing_names_the_case(database, lifecycle):
+    tamper(
+        database,
+        "UPDATE instalment SET due_on = '2030-01-01' WHERE agreement_id = "
+        "(SELECT id FROM agreement WHERE case_id = :id)",
+        id=lifecycle.archived,
+    )
+    broken = first_break(database)
+    assert broken.case_number == number(database, lifecycle.archived)
+    assert "instalments stored" in broken.message
 
 
 # --------------------------------------------------------------------------- the events
