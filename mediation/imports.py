@@ -41,7 +41,7 @@ from typing import IO, Any
 from sqlalchemy import Table, insert, select
 from sqlmodel import Session
 
-from mediation.audit.chain import Actor, append_event
+from mediation.audit.chain import Actor, NewEvent, append_events
 from mediation.cases.enums import CATEGORY_LABELS, Level, Outcome, PartyRole, Source, parse_category
 from mediation.clock import parse_date, utcnow
 from mediation.errors import InvalidInput
@@ -516,31 +516,35 @@ def _write(session: Session, plan: _Plan, actor: Actor) -> None:
             ],
         )
 
-    for row, case_id in zip(plan.rows, case_ids, strict=True):
-        append_event(
-            session,
-            actor=actor,
-            action="import",
-            case_id=case_id,
-            from_state=None,
-            to_state=row.state,
-            payload={
-                "line": row.line,
-                "number": row.number,
-                "organization": row.organization,
-                "category": row.category,
-                "received_on": row.received_on.isoformat(),
-                "outcome": row.outcome.value,
-                "outcome_on": row.closed_on.isoformat(),
-                "case": {
-                    "state": row.state,
-                    "version": 1,
-                    "claimed_fen": row.claimed_fen,
-                    "agreed_fen": row.agreed_fen,
-                    "paid_fen": row.paid_fen,
+    append_events(
+        session,
+        actor=actor,
+        events=[
+            NewEvent(
+                action="import",
+                case_id=case_id,
+                from_state=None,
+                to_state=row.state,
+                payload={
+                    "line": row.line,
+                    "number": row.number,
+                    "organization": row.organization,
+                    "category": row.category,
+                    "received_on": row.received_on.isoformat(),
+                    "outcome": row.outcome.value,
+                    "outcome_on": row.closed_on.isoformat(),
+                    "case": {
+                        "state": row.state,
+                        "version": 1,
+                        "claimed_fen": row.claimed_fen,
+                        "agreed_fen": row.agreed_fen,
+                        "paid_fen": row.paid_fen,
+                    },
                 },
-            },
-        )
+            )
+            for row, case_id in zip(plan.rows, case_ids, strict=True)
+        ],
+    )
 
 
 def import_cases(session: Session, source: ImportSource, *, actor: Actor) -> ImportResult:

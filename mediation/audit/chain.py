@@ -93,6 +93,83 @@ _INSERT_EVENT = insert(_EVENT)
 _UPDATE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append: what happened to which case."""
+
+    action: str
+    case_id: int | None
+    from_state: str | None
+    to_state: str | None
+    payload: dict[str, Any]
+
+
+def append_events(
+    session: Session | Connection, *, actor: Actor, events: list[NewEvent]
+) -> list[EventRecord]:
+    """Append events in order in the caller's transaction, locking the chain head once.
+
+    One round trip for the head, one multi-row INSERT and one head update, however many
+    events: what a bulk import needs.
+    """
+    if not events:
+        return []
+    connection = session.connection() if isinstance(session, Session) else session
+    head = connection.execute(_SELECT_HEAD).one_or_none()
+    if head is None:
+        raise RuntimeError("the audit chain head row is missing: run `mediation init-db`")
+    seq, prev_hash = head
+    created_at = utcnow()
+    rows: list[dict[str, Any]] = []
+    records: list[EventRecord] = []
+    for event in events:
+        seq += 1
+        payload_text = canonical_json(event.payload)
+        digest = event_hash(
+            prev_hash=prev_hash,
+            seq=seq,
+            case_id=event.case_id,
+            actor_id=actor.id,
+            actor=actor.name,
+            action=event.action,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            payload=payload_text,
+            created_at=created_at,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "case_id": event.case_id,
+                "actor_id": actor.id,
+                "actor": actor.name,
+                "action": event.action,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "payload": payload_text,
+                "created_at": created_at,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        records.append(
+            EventRecord(
+                seq,
+                event.case_id,
+                event.action,
+                event.from_state,
+                event.to_state,
+                event.payload,
+                created_at,
+                digest,
+            )
+        )
+        prev_hash = digest
+    connection.execute(_INSERT_EVENT, rows)
+    connection.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev_hash})
+    return records
+
+
 def append_event(
     session: Session | Connection,
     *,
@@ -104,41 +181,9 @@ def append_event(
     payload: dict[str, Any],
 ) -> EventRecord:
     """Append one event in the caller's transaction, locking the chain head until commit."""
-    connection = session.connection() if isinstance(session, Session) else session
-    head = connection.execute(_SELECT_HEAD).one_or_none()
-    if head is None:
-        raise RuntimeError("the audit chain head row is missing: run `mediation init-db`")
-    prev_seq, prev_hash = head
-    seq = prev_seq + 1
-    created_at = utcnow()
-    payload_text = canonical_json(payload)
-    digest = event_hash(
-        prev_hash=prev_hash,
-        seq=seq,
-        case_id=case_id,
-        actor_id=actor.id,
-        actor=actor.name,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload_text,
-        created_at=created_at,
+    (record,) = append_events(
+        session,
+        actor=actor,
+        events=[NewEvent(action, case_id, from_state, to_state, payload)],
     )
-    connection.execute(
-        _INSERT_EVENT,
-        dict(
-            seq=seq,
-            case_id=case_id,
-            actor_id=actor.id,
-            actor=actor.name,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            payload=payload_text,
-            created_at=created_at,
-            prev_hash=prev_hash,
-            hash=digest,
-        ),
-    )
-    connection.execute(_UPDATE_HEAD, {"seq": seq, "hash": digest})
-    return EventRecord(seq, case_id, action, from_state, to_state, payload, created_at, digest)
+    return record
