@@ -1,7 +1,7 @@
 """Keep the zh_CN catalog complete: extract, merge, fill from pending JSON, compile.
 
     .venv/bin/python scripts/i18n.py            # extract + update + fill + compile
-    .venv/bin/python scripts/i18n.py --compile  # only compile the .po files to .mo (setup does this)
+    .venv/bin/python scripts/i18n.py --compile  # only compile .po to .mo (setup does this)
 
 Message ids are English; ``mediation/translations/zh_CN/LC_MESSAGES/messages.po`` holds the
 Chinese. Translations waiting to be merged may be dropped into
@@ -34,8 +34,16 @@ def pybabel(*args: str) -> None:
 def extract() -> None:
     """Collect every message id of the code and templates into the template catalog."""
     pybabel(
-        "extract", "-F", "babel.cfg", *KEYWORDS, "--no-location", "--sort-output",
-        "--omit-header", "-o", str(TEMPLATE), ".",
+        "extract",
+        "-F",
+        "babel.cfg",
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        "-o",
+        str(TEMPLATE),
+        ".",
     )
 
 
@@ -44,8 +52,18 @@ def update() -> None:
     for locale in LOCALES:
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():
-            pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", locale,
-                    "--no-fuzzy-matching", "--omit-header", "--ignore-obsolete")
+            pybabel(
+                "update",
+                "-i",
+                str(TEMPLATE),
+                "-d",
+                str(TRANSLATIONS),
+                "-l",
+                locale,
+                "--no-fuzzy-matching",
+                "--omit-header",
+                "--ignore-obsolete",
+            )
         else:
             pybabel("init", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", locale)
 

@@ -39,8 +39,10 @@ fi
 stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "setup: installing the project and its tools into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  # (grep drops pip's notes about local index folders this machine's pip.conf may name)
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]" 2>&1 \
+    | { grep -v "is ignored: it is neither" || true; }
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -32,7 +32,9 @@ def _agreement(total_fen: int, today: date) -> dict[str, Any]:
     }
 
 
-def path_to(state: str, *, agreed_fen: int = 1_000_000, today: date | None = None) -> list[tuple[str, dict[str, Any]]]:
+def path_to(
+    state: str, *, agreed_fen: int = 1_000_000, today: date | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """Return the actions that take a fresh case to ``state``."""
     today = today or date.today()
     finding = [("accept", {})]
@@ -74,7 +76,9 @@ def path_to(state: str, *, agreed_fen: int = 1_000_000, today: date | None = Non
     return paths[state]
 
 
-def ensure_organization(database: Database, name: str = "黄村镇调解中心", level: str = "town") -> tuple[int, int]:
+def ensure_organization(
+    database: Database, name: str = "黄村镇调解中心", level: str = "town"
+) -> tuple[int, int]:
     """Return (organization id, town id), creating a zone, town and organisation if needed."""
     with database.writing() as session:
         org = session.exec(select(Organization).where(Organization.name == name)).first()

@@ -309,7 +309,9 @@ def test_import_of_an_empty_body_writes_nothing(database: Database, actor: Actor
 
 
 @pytest.mark.slow
-def test_import_of_ten_thousand_rows_writes_them_all_and_verifies(database: Database, actor: Actor) -> None:
+def test_import_of_ten_thousand_rows_writes_them_all_and_verifies(
+    database: Database, actor: Actor
+) -> None:
     rows = []
     for index in range(10_000):
         org = f"企业调解委员会{index % 40:02d}"
