@@ -27,8 +27,10 @@ class YuanField(StringField):
             return
         try:
             self.data = parse_yuan(self.raw_text, what="amount")
-        except InvalidInput:
+        except InvalidInput as exc:
             self.data = None
+            if "too large" in str(exc):
+                raise ValueError(_l("The amount is too large.")) from None
             raise ValueError(
                 _l("Enter an amount in yuan with at most two decimals, e.g. 12000 or 8922.50.")
             ) from None

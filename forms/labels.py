@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 STATES: dict[str, Any] = {
     "registered": _l("Registered"),
@@ -114,6 +116,6 @@ def state_label(state: str) -> str:
     return str(STATES.get(str(state), state))
 
 
-def choices(labels: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Turn a label table into WTForms choices."""
-    return list(labels.items())
+def choices(labels: dict[str, Any], *, leave_out: Sequence[str] = ()) -> list[SelectChoice]:
+    """Turn a label table into a select's options (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in labels.items() if value not in leave_out]

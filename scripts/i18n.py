@@ -3,8 +3,9 @@
     .venv/bin/python scripts/i18n.py            # extract + update + fill + compile
     .venv/bin/python scripts/i18n.py --compile  # only compile .po to .mo (setup does this)
 
-Message ids are English; ``mediation/translations/zh_CN/LC_MESSAGES/messages.po`` holds the
-Chinese. Translations waiting to be merged may be dropped into
+Message ids are English; ``mediation/translations/zh_Hans_CN/LC_MESSAGES/messages.po`` holds
+the Chinese (Babel spells the interface's ``zh_CN`` as ``zh_Hans_CN``, and gettext looks the
+catalog up under that name). Translations waiting to be merged may be dropped into
 ``mediation/translations/pending/*.json`` (msgid → Chinese); they fill empty entries.
 """
 
@@ -21,14 +22,15 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "mediation" / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
-LOCALES = ("zh_CN",)
+CATALOG_LOCALE = "zh_Hans_CN"
+LOCALES = (CATALOG_LOCALE,)
 KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_gettext"]
 
 
 def pybabel(*args: str) -> None:
     """Run a pybabel command from the project's virtualenv."""
     binary = Path(sys.executable).with_name("pybabel")
-    subprocess.run([str(binary), *args], check=True, cwd=ROOT)
+    subprocess.run([str(binary), "-q", *args], check=True, cwd=ROOT)
 
 
 def extract() -> None:
@@ -73,9 +75,9 @@ def fill_from_pending() -> None:
     pending: dict[str, str] = {}
     for path in sorted((TRANSLATIONS / "pending").glob("*.json")):
         pending.update(json.loads(path.read_text(encoding="utf-8")))
-    po_path = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
+    po_path = TRANSLATIONS / CATALOG_LOCALE / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale="zh_CN")
+        catalog = read_po(handle, locale=CATALOG_LOCALE)
     for message in catalog:
         if message.id and not message.string and isinstance(message.id, str):
             message.string = pending.get(message.id, "")
@@ -94,7 +96,7 @@ def compile_catalogs() -> None:
 
 def missing() -> list[str]:
     """Return the message ids without a Chinese translation."""
-    with (TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+    with (TRANSLATIONS / CATALOG_LOCALE / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
     return [str(m.id) for m in catalog if m.id and not m.string]
 

@@ -38,8 +38,9 @@ def nav_links() -> list[tuple[str, Any]]:
 
 
 def current_locale() -> str:
-    """Return the locale of this request, e.g. ``zh_CN``."""
-    return str(get_locale() or "zh_CN")
+    """Return the interface language of this request: ``zh_CN`` or ``en``."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
 def register(app: Flask) -> None:

@@ -31,7 +31,7 @@ def _message_ids() -> set[str]:
 
 
 def test_every_message_id_has_a_chinese_translation():
-    with (ROOT / "mediation/translations/zh_CN/LC_MESSAGES/messages.po").open("rb") as handle:
+    with (ROOT / "mediation/translations/zh_Hans_CN/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle)
     translated = {str(m.id) for m in catalog if m.id and m.string}
     missing = sorted(_message_ids() - translated)

@@ -1,1 +1,174 @@
-"""Mediator pages: case_list (being built)."""
+"""The mediator's case list: the organisation's cases, filtered, searched and paginated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from forms.labels import CATEGORIES, STATES
+from mediation import clock
+from mediation.cases.enums import Role
+from mediation.cases.queries import (
+    MAX_SEARCH,
+    CaseFilter,
+    Scope,
+    list_cases,
+    town_options,
+)
+from mediation.money import format_yuan
+from mediation.web.access import allow
+from mediation.web.db import read_session
+from mediation.web.errors import error_page
+from mediation.web.mediator import blueprint
+
+PER_PAGE = 25
+
+#: The query parameters the list understands, in the order the page links repeat them.
+FILTER_PARAMETERS = ("q", "state", "town", "category", "overdue", "received_from", "received_to")
+
+
+def case_url(number: str) -> str:
+    """Return the address of a case's page (``/m/cases/<number>``)."""
+    if "mediator.case_page" in current_app.view_functions:
+        return url_for("mediator.case_page", number=number)
+    return f"{url_for('mediator.case_list')}/{quote(number, safe='')}"
+
+
+class BadParameter(ValueError):
+    """A query parameter the list cannot use."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.value = value
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """The filters, search and page asked for in the query string."""
+
+    filters: CaseFilter
+    page: int
+    #: The non-empty parameters as given, to keep them in the page links.
+    kept: dict[str, str]
+
+
+def _date(args: MultiDict[str, str], name: str) -> date | None:
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(name, value) from None
+
+
+def _choice(args: MultiDict[str, str], name: str, allowed: Any) -> str | None:
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    if value not in allowed:
+        raise BadParameter(name, value)
+    return value
+
+
+def parse_list_request(args: MultiDict[str, str]) -> ListRequest:
+    """Read the list's query parameters; raise :class:`BadParameter` naming a bad one."""
+    town_text = args.get("town", "").strip()
+    if town_text and not (town_text.isdigit() and len(town_text) < 10):
+        raise BadParameter("town", town_text)
+    overdue_text = _choice(args, "overdue", ("yes", "no"))
+    page_text = args.get("page", "").strip() or "1"
+    if not (page_text.isdigit() and len(page_text) < 7 and int(page_text) >= 1):
+        raise BadParameter("page", page_text)
+    search = args.get("q", "").strip()
+    if len(search) > MAX_SEARCH:
+        raise BadParameter("q", search)
+    received_from = _date(args, "received_from")
+    received_to = _date(args, "received_to")
+    if received_from and received_to and received_from > received_to:
+        raise BadParameter("received_from", args.get("received_from", ""))
+    filters = CaseFilter(
+        state=_choice(args, "state", STATES),
+        town_id=int(town_text) if town_text else None,
+        category=_choice(args, "category", CATEGORIES),
+        overdue=None if overdue_text is None else overdue_text == "yes",
+        received_from=received_from,
+        received_to=received_to,
+        search=search,
+    )
+    kept = {name: args.get(name, "").strip() for name in FILTER_PARAMETERS}
+    return ListRequest(
+        filters=filters, page=int(page_text), kept={k: v for k, v in kept.items() if v}
+    )
+
+
+def page_window(current: int, pages: int, *, around: int = 2) -> list[int | None]:
+    """Return the page numbers to link: first, last and a few around ``current``; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
+    window: list[int | None] = []
+    for n in shown:
+        if window and window[-1] is not None and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window
+
+
+def bad_parameter_page(exc: BadParameter) -> ResponseReturnValue:
+    """Answer 400 naming the parameter the page could not use."""
+    return error_page(
+        400,
+        _(
+            "The filter “%(name)s” has a value this page cannot use: “%(value)s”.",
+            name=exc.name,
+            value=exc.value[:40],
+        ),
+    )
+
+
+@blueprint.get("/cases")
+@allow(Role.MEDIATOR)
+def case_list() -> ResponseReturnValue:
+    """List the organisation's cases with filters, search and pages."""
+    try:
+        asked = parse_list_request(request.args)
+    except BadParameter as exc:
+        return bad_parameter_page(exc)
+    session = read_session()
+    today = clock.today()
+    page = list_cases(
+        session,
+        scope=Scope.organization(current_user.organization_id),
+        filters=asked.filters,
+        today=today,
+        page=asked.page,
+        per_page=PER_PAGE,
+    )
+
+    def page_url(number: int) -> str:
+        values: dict[str, Any] = {**asked.kept, "page": number}
+        return url_for("mediator.case_list", **values)
+
+    return render_template(
+        "mediator/case_list.html",
+        page=page,
+        asked=asked,
+        towns=town_options(session),
+        states=STATES,
+        categories=CATEGORIES,
+        case_url=case_url,
+        page_url=page_url,
+        page_numbers=page_window(page.number, page.pages),
+        format_yuan=format_yuan,
+        today=today,
+    )
