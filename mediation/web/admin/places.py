@@ -1,1 +1,460 @@
-"""Admin pages: places (being built)."""
+"""Admin pages: organisations, towns and zones — list, create, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from forms.admin import (
+    CLAIM_WINDOW_HOURS,
+    TOWN_KIND_LABELS,
+    OrganizationCreateForm,
+    OrganizationEditForm,
+    TownCreateForm,
+    TownMoveForm,
+    ZoneCreateForm,
+    ZoneEditForm,
+)
+from forms.labels import LEVELS
+from mediation.audit.chain import Actor, append_event
+from mediation.cases.enums import Level, Role
+from mediation.errors import InvalidInput
+from mediation.people.models import Organization, Town, Zone
+from mediation.people.service import ensure_organization, ensure_town
+from mediation.tables import ORGANIZATION, TOWN, USER, ZONE
+from mediation.web.access import allow, current_actor
+from mediation.web.admin import blueprint
+from mediation.web.db import database, read_session
+
+# --------------------------------------------------------------------------- service
+# Not web-specific: belongs in mediation.people.service beside ensure_organization & co.
+# The ensure_* functions there return an existing row of the same name; an administrator
+# creating one wants to hear that the name is taken instead.
+
+
+def _log(session: Session, actor: Actor, action: str, payload: dict[str, Any]) -> None:
+    append_event(
+        session,
+        actor=actor,
+        action=action,
+        case_id=None,
+        from_state=None,
+        to_state=None,
+        payload=payload,
+    )
+
+
+def _clean_name(name: str, *, limit: int) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name: required")
+    if len(name) > limit:
+        raise InvalidInput(f"name: longer than {limit} characters")
+    return name
+
+
+def _name_taken(session: Session, model: type[Any], name: str, *, other_than: int | None) -> bool:
+    found = session.execute(select(model.id).where(model.name == name)).scalar()
+    return found is not None and found != other_than
+
+
+def _apply(session: Session, row: Any, wanted: dict[str, Any]) -> dict[str, list[Any]]:
+    changes = {k: [getattr(row, k), v] for k, v in wanted.items() if getattr(row, k) != v}
+    for name, (_old, value) in changes.items():
+        setattr(row, name, value)
+    if changes:
+        session.add(row)
+        session.flush()
+    return changes
+
+
+def create_organization(
+    session: Session, *, name: str, level: str, town_id: int | None, actor: Actor
+) -> Organization:
+    """Register a mediation organisation; refuse a name already registered."""
+    name = _clean_name(name, limit=200)
+    if _name_taken(session, Organization, name, other_than=None):
+        raise InvalidInput(f"name: an organisation named {name} already exists")
+    return ensure_organization(session, name=name, level=level, town_id=town_id, actor=actor)
+
+
+def update_organization(
+    session: Session,
+    organization: Organization,
+    *,
+    name: str,
+    level: str,
+    town_id: int | None,
+    actor: Actor,
+) -> dict[str, list[Any]]:
+    """Change an organisation's name, level or town; return the changes as [old, new].
+
+    Its level decides whether its cases count as grassroots or district in every report,
+    past periods included; the event records the change.
+    """
+    name = _clean_name(name, limit=200)
+    try:
+        level = Level(level).value
+    except ValueError:
+        raise InvalidInput(
+            f"level: {level!r} is not one of {', '.join(v.value for v in Level)}"
+        ) from None
+    if _name_taken(session, Organization, name, other_than=organization.id):
+        raise InvalidInput(f"name: an organisation named {name} already exists")
+    if town_id is not None and session.get(Town, town_id) is None:
+        raise InvalidInput(f"town_id: there is no town {town_id}")
+    changes = _apply(session, organization, {"name": name, "level": level, "town_id": town_id})
+    if changes:
+        _log(
+            session,
+            actor,
+            "update_organization",
+            {"organization": {"id": organization.id, "name": name}, "changes": changes},
+        )
+    return changes
+
+
+def create_town(
+    session: Session, *, name: str, kind: str, zone_id: int | None, actor: Actor
+) -> Town:
+    """Register a town, street or industrial base; refuse a name already registered."""
+    name = _clean_name(name, limit=100)
+    if _name_taken(session, Town, name, other_than=None):
+        raise InvalidInput(f"name: a town named {name} already exists")
+    return ensure_town(session, name=name, kind=kind, zone_id=zone_id, actor=actor)
+
+
+def move_town(
+    session: Session, town: Town, *, zone_id: int | None, actor: Actor
+) -> dict[str, list[Any]]:
+    """Put a town into another zone (or none); return the change as [old, new]."""
+    if zone_id is not None and session.get(Zone, zone_id) is None:
+        raise InvalidInput(f"zone_id: there is no zone {zone_id}")
+    changes = _apply(session, town, {"zone_id": zone_id})
+    if changes:
+        _log(
+            session,
+            actor,
+            "update_town",
+            {"town": {"id": town.id, "name": town.name}, "changes": changes},
+        )
+    return changes
+
+
+def _check_window(hours: int) -> int:
+    low, high = CLAIM_WINDOW_HOURS
+    if not low <= hours <= high:
+        raise InvalidInput(
+            f"claim_window_hours: the claim window must be {low} to {high} hours, not {hours}"
+        )
+    return hours
+
+
+def create_zone(session: Session, *, name: str, claim_window_hours: int, actor: Actor) -> Zone:
+    """Create a zone (片区) with its claim window; refuse a name already in use."""
+    name = _clean_name(name, limit=100)
+    hours = _check_window(claim_window_hours)
+    if _name_taken(session, Zone, name, other_than=None):
+        raise InvalidInput(f"name: a zone named {name} already exists")
+    zone = Zone(name=name, claim_window_hours=hours)
+    session.add(zone)
+    session.flush()
+    _log(
+        session,
+        actor,
+        "create_zone",
+        {"zone": {"id": zone.id, "name": name, "claim_window_hours": hours}},
+    )
+    return zone
+
+
+def set_claim_window(
+    session: Session, zone: Zone, *, hours: int, actor: Actor
+) -> dict[str, list[Any]]:
+    """Change how long an assignment waits in the zone's pool before every lawyer sees it.
+
+    Escalation is computed from timestamps, so the new window applies at once to open
+    assignments too.
+    """
+    changes = _apply(session, zone, {"claim_window_hours": _check_window(hours)})
+    if changes:
+        _log(
+            session,
+            actor,
+            "update_zone",
+            {"zone": {"id": zone.id, "name": zone.name}, "changes": changes},
+        )
+    return changes
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _form_page(
+    form: Any, title: str, back: str, *, status: int, subject: str | None = None
+) -> ResponseReturnValue:
+    page = render_template("admin/form.html", form=form, title=title, back=back, subject=subject)
+    return page, status
+
+
+def _saved(changes: dict[str, list[Any]], message: str) -> None:
+    if changes:
+        flash(message, "success")
+    else:
+        flash(_("Nothing was changed."), "info")
+
+
+def _status(form: Any) -> int:
+    return 400 if form.is_submitted() else 200
+
+
+def _taken(form: Any) -> None:
+    # Lost a race to the same name: the unique index refused what the check let through.
+    form.name.errors = [*form.name.errors, _("This name is already in use.")]
+
+
+def _towns() -> list[tuple[int, str]]:
+    query = select(TOWN.c.id, TOWN.c.name).order_by(TOWN.c.name)
+    return [(row.id, row.name) for row in read_session().execute(query)]
+
+
+def _zones() -> list[tuple[int, str]]:
+    query = select(ZONE.c.id, ZONE.c.name).order_by(ZONE.c.name)
+    return [(row.id, row.name) for row in read_session().execute(query)]
+
+
+def _get_or_404(model: type[Any], row_id: int) -> Any:
+    row = read_session().get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+# Organisations ---------------------------------------------------------------------
+
+
+@blueprint.get("/organizations")
+@allow(Role.ADMIN)
+def organizations() -> ResponseReturnValue:
+    """List the mediation organisations with level, town and zone."""
+    rows = read_session().execute(
+        select(
+            ORGANIZATION.c.id,
+            ORGANIZATION.c.name,
+            ORGANIZATION.c.level,
+            TOWN.c.name.label("town"),
+            ZONE.c.name.label("zone"),
+        )
+        .select_from(
+            ORGANIZATION.outerjoin(TOWN, TOWN.c.id == ORGANIZATION.c.town_id).outerjoin(
+                ZONE, ZONE.c.id == TOWN.c.zone_id
+            )
+        )
+        .order_by(ORGANIZATION.c.level, ORGANIZATION.c.name)
+    )
+    return render_template("admin/organizations.html", organizations=rows.all(), levels=LEVELS)
+
+
+@blueprint.route("/organizations/new", methods=["GET", "POST"], endpoint="create_organization")
+@allow(Role.ADMIN)
+def new_organization() -> ResponseReturnValue:
+    """Register a mediation organisation."""
+    form = OrganizationCreateForm()
+    form.set_towns(_towns())
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                create_organization(
+                    session,
+                    name=form.name.data or "",
+                    level=form.level.data or "",
+                    town_id=form.town.data,
+                    actor=current_actor(),
+                )
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        except IntegrityError:
+            _taken(form)
+        else:
+            flash(_("Organisation %(name)s created.", name=form.name.data.strip()), "success")
+            return redirect(url_for("admin.organizations"))
+    back = url_for("admin.organizations")
+    return _form_page(form, _("New organisation"), back, status=_status(form))
+
+
+@blueprint.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_organization(organization_id: int) -> ResponseReturnValue:
+    """Change an organisation's name, level or town."""
+    organization = _get_or_404(Organization, organization_id)
+    form = OrganizationEditForm(
+        data={"name": organization.name, "level": organization.level, "town": organization.town_id}
+    )
+    form.set_towns(_towns())
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                row = session.get(Organization, organization_id)
+                assert row is not None
+                changes = update_organization(
+                    session,
+                    row,
+                    name=form.name.data or "",
+                    level=form.level.data or "",
+                    town_id=form.town.data,
+                    actor=current_actor(),
+                )
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        except IntegrityError:
+            _taken(form)
+        else:
+            _saved(changes, _("Organisation %(name)s saved.", name=form.name.data.strip()))
+            return redirect(url_for("admin.organizations"))
+    title = _("Edit organisation %(name)s", name=organization.name)
+    return _form_page(form, title, url_for("admin.organizations"), status=_status(form))
+
+
+# Towns ------------------------------------------------------------------------------
+
+
+@blueprint.get("/towns")
+@allow(Role.ADMIN)
+def towns() -> ResponseReturnValue:
+    """List the towns, streets and industrial bases with their zone."""
+    rows = read_session().execute(
+        select(TOWN.c.id, TOWN.c.name, TOWN.c.kind, ZONE.c.name.label("zone"))
+        .select_from(TOWN.outerjoin(ZONE, ZONE.c.id == TOWN.c.zone_id))
+        .order_by(ZONE.c.name, TOWN.c.name)
+    )
+    return render_template("admin/towns.html", towns=rows.all(), kinds=TOWN_KIND_LABELS)
+
+
+@blueprint.route("/towns/new", methods=["GET", "POST"], endpoint="create_town")
+@allow(Role.ADMIN)
+def new_town() -> ResponseReturnValue:
+    """Register a town, street or industrial base."""
+    form = TownCreateForm()
+    form.set_zones(_zones())
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                create_town(
+                    session,
+                    name=form.name.data or "",
+                    kind=form.kind.data or "",
+                    zone_id=form.zone.data,
+                    actor=current_actor(),
+                )
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        except IntegrityError:
+            _taken(form)
+        else:
+            flash(_("Town %(name)s created.", name=form.name.data.strip()), "success")
+            return redirect(url_for("admin.towns"))
+    return _form_page(form, _("New town"), url_for("admin.towns"), status=_status(form))
+
+
+@blueprint.route("/towns/<int:town_id>", methods=["GET", "POST"], endpoint="move_town")
+@allow(Role.ADMIN)
+def move_town_page(town_id: int) -> ResponseReturnValue:
+    """Move a town to another zone."""
+    town = _get_or_404(Town, town_id)
+    form = TownMoveForm(data={"zone": town.zone_id})
+    form.set_zones(_zones())
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                row = session.get(Town, town_id)
+                assert row is not None
+                changes = move_town(session, row, zone_id=form.zone.data, actor=current_actor())
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        else:
+            _saved(changes, _("Town %(name)s moved.", name=town.name))
+            return redirect(url_for("admin.towns"))
+    title = _("Move %(name)s to another zone", name=town.name)
+    return _form_page(form, title, url_for("admin.towns"), status=_status(form))
+
+
+# Zones ------------------------------------------------------------------------------
+
+
+@blueprint.get("/zones")
+@allow(Role.ADMIN)
+def zones() -> ResponseReturnValue:
+    """List the zones with their claim window, towns and volunteer lawyers."""
+    session = read_session()
+    zone_rows = session.execute(
+        select(ZONE.c.id, ZONE.c.name, ZONE.c.claim_window_hours).order_by(ZONE.c.name)
+    ).all()
+    towns_by_zone: dict[int | None, list[str]] = {}
+    for row in session.execute(select(TOWN.c.zone_id, TOWN.c.name).order_by(TOWN.c.name)):
+        towns_by_zone.setdefault(row.zone_id, []).append(row.name)
+    lawyers = dict(
+        session.execute(
+            select(USER.c.zone_id, func.count())
+            .where(USER.c.role == Role.LAWYER.value, USER.c.active.is_(True))
+            .group_by(USER.c.zone_id)
+        ).all()
+    )
+    return render_template(
+        "admin/zones.html",
+        zones=zone_rows,
+        towns_by_zone=towns_by_zone,
+        lawyers=lawyers,
+    )
+
+
+@blueprint.route("/zones/new", methods=["GET", "POST"], endpoint="create_zone")
+@allow(Role.ADMIN)
+def new_zone() -> ResponseReturnValue:
+    """Create a zone (片区)."""
+    form = ZoneCreateForm()
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                create_zone(
+                    session,
+                    name=form.name.data or "",
+                    claim_window_hours=form.claim_window_hours.data,
+                    actor=current_actor(),
+                )
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        except IntegrityError:
+            _taken(form)
+        else:
+            flash(_("Zone %(name)s created.", name=form.name.data.strip()), "success")
+            return redirect(url_for("admin.zones"))
+    return _form_page(form, _("New zone"), url_for("admin.zones"), status=_status(form))
+
+
+@blueprint.route("/zones/<int:zone_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_zone(zone_id: int) -> ResponseReturnValue:
+    """Change a zone's claim window."""
+    zone = _get_or_404(Zone, zone_id)
+    form = ZoneEditForm(data={"claim_window_hours": zone.claim_window_hours})
+    if form.validate_on_submit():
+        try:
+            with database().writing() as session:
+                row = session.get(Zone, zone_id)
+                assert row is not None
+                changes = set_claim_window(
+                    session, row, hours=form.claim_window_hours.data, actor=current_actor()
+                )
+        except InvalidInput as exc:
+            form.show_service_error(exc)
+        else:
+            _saved(changes, _("Zone %(name)s saved.", name=zone.name))
+            return redirect(url_for("admin.zones"))
+    title = _("Claim window of %(name)s", name=zone.name)
+    return _form_page(form, title, url_for("admin.zones"), status=_status(form))

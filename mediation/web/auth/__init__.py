@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -41,10 +43,15 @@ def home_url(role: str) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never redirect to another host after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    # Only same-site paths: never redirect to another host after login. Browsers and
+    # Werkzeug drop tabs and newlines and read "\\" as "/", so "/\t/evil" would become
+    # "//evil": refuse such characters outright.
+    if not target or not target.startswith("/") or any(c in target for c in "\\\t\r\n"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @blueprint.route("/")
