@@ -19,6 +19,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Rege
 from forms.labels import LEVELS, ROLES
 from mediation.errors import InvalidInput
 from mediation.people.passwords import MAX_LENGTH, check_password_policy
+from mediation.people.places import CLAIM_WINDOW_HOURS
 
 #: What a town row may be (``mediation.people.service.TOWN_KINDS``), as the user reads it.
 TOWN_KIND_LABELS: dict[str, Any] = {
@@ -28,7 +29,6 @@ TOWN_KIND_LABELS: dict[str, Any] = {
 }
 
 #: The shortest and longest claim window of a zone, in hours (one hour to thirty days).
-CLAIM_WINDOW_HOURS = (1, 720)
 
 #: The blank choice of an optional select.
 NO_CHOICE = SelectChoice("", "—")

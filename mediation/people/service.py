@@ -302,3 +302,70 @@ def ensure_organization(
         },
     )
     return organization
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    role: str,
+    organization_id: int | None,
+    zone_id: int | None,
+    actor: Actor,
+) -> dict[str, list[Any]]:
+    """Change a user's name, role, organisation or zone; return the changes as [old, new].
+
+    The same rules as :func:`mediation.people.service.create_user`: a mediator needs an
+    organisation and a volunteer lawyer a zone. The new values apply from the user's next
+    request (the session user is reloaded every request), so no session needs to end.
+    """
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise InvalidInput(
+            f"role: {role!r} is not one of {', '.join(r.value for r in Role)}"
+        ) from None
+    display_name = display_name.strip()
+    if not display_name:
+        raise InvalidInput("display_name: required")
+    if len(display_name) > 100:
+        raise InvalidInput("display_name: longer than 100 characters")
+    if role == Role.MEDIATOR and organization_id is None:
+        raise InvalidInput("organization_id: a mediator must belong to a mediation organisation")
+    if role == Role.LAWYER and zone_id is None:
+        raise InvalidInput("zone_id: a volunteer lawyer must be assigned to a zone (片区)")
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise InvalidInput(f"organization_id: there is no organisation {organization_id}")
+    if zone_id is not None and session.get(Zone, zone_id) is None:
+        raise InvalidInput(f"zone_id: there is no zone {zone_id}")
+    wanted = {
+        "display_name": display_name,
+        "role": role,
+        "organization_id": organization_id,
+        "zone_id": zone_id,
+    }
+    changes = {
+        name: [getattr(user, name), value]
+        for name, value in wanted.items()
+        if getattr(user, name) != value
+    }
+    if not changes:
+        return changes
+    for name, (_old, value) in changes.items():
+        setattr(user, name, value)
+    session.add(user)
+    session.flush()
+    append_event(
+        session,
+        actor=actor,
+        action="update_user",
+        case_id=None,
+        from_state=None,
+        to_state=None,
+        payload={"user": {"id": user.id, "username": user.username}, "changes": changes},
+    )
+    return changes
+
+
+# --------------------------------------------------------------------------- pages
