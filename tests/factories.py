@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from mediation import clock
 from mediation.audit.chain import Actor
 from mediation.cases.service import ClaimInput, PartyInput, advance, register_case
 from mediation.db import Database
@@ -36,7 +37,7 @@ def path_to(
     state: str, *, agreed_fen: int = 1_000_000, today: date | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
     """Return the actions that take a fresh case to ``state``."""
-    today = today or date.today()
+    today = today or clock.today()
     finding = [("accept", {})]
     seizing = [
         *finding,
@@ -109,7 +110,7 @@ def make_case(
 ) -> tuple[int, int]:
     """Register a case and drive it to ``state``; return (case id, version)."""
     actor = actor or Actor(None, "测试调解员")
-    today = today or date.today()
+    today = today or clock.today()
     org_id, town_id = ensure_organization(database)
     with database.writing() as session:
         case_id, _ = register_case(

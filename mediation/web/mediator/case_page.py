@@ -1,1 +1,403 @@
-"""Mediator pages: case_page (being built)."""
+"""The case page: everything recorded about a case, the workflow picture, and a form for
+every action possible now; and the one endpoint that takes every action (POST/redirect/GET).
+
+A view never sets a state: it parses the action's form, hands the input to
+:func:`mediation.cases.service.advance` in one write transaction, and redirects back to the
+case. Refusals come back as the case page with the reason next to the submitted form (400 for
+bad input, 409 for a blocked step) or as the conflict page (409) when the case changed since
+the user loaded it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from forms import labels
+from forms.case_actions import ACTION_FORMS, ActionForm, AgreementDraftForm
+from mediation import clock
+from mediation.cases.case_file import CaseFile, load_case_file
+from mediation.cases.enums import Role
+from mediation.cases.service import advance
+from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
+from mediation.money import format_yuan
+from mediation.web.access import allow, current_actor
+from mediation.web.db import database, read_session
+from mediation.web.mediator import blueprint
+from mediation.web.mediator.scope import case_for_mediator
+from mediation.web.navigation import current_locale
+from workflows.case import ENDED_STATES, STATE_LABELS_ZH, TRIGGERS, CaseState
+from workflows.diagram import render_svg
+from workflows.guards import Blocker
+
+#: Triggers that need no input: a confirm button with the hidden version.
+NO_INPUT = frozenset(
+    {
+        "accept",
+        "open_mediation",
+        "sign_agreement",
+        "confirm_performance",
+        "archive",
+        "produce_archive_bundle",
+    }
+)
+
+#: Triggers that end mediation without agreement or record a breach.
+ENDING_TRIGGERS = frozenset({"reject", "withdraw", "declare_failure", "declare_breach"})
+
+#: Guards satisfied by what the user types into the action's own form: they do not make the
+#: form unavailable, the form asks for what they need.
+INPUT_GUARDS = frozenset(
+    {"has_reason", "has_conversion_kind", "has_document_number", "has_issuing_body"}
+)
+
+#: The sections of the actions panel (the three steps and what comes before and after), and
+#: the actions shown in each, in this order.
+SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    (
+        "registration",
+        _l("Registration"),
+        ("update_party", "add_claim_item", "accept", "reject"),
+    ),
+    (
+        "finding_crux",
+        _l("Step 1 · Find the crux"),
+        (
+            "record_interview",
+            "record_crux",
+            "record_plan",
+            "record_overdue_consent",
+            "open_mediation",
+        ),
+    ),
+    (
+        "seizing_opening",
+        _l("Step 2 · Seize the opening"),
+        (
+            "record_joint_session",
+            "log_offer",
+            "draft_agreement",
+            "record_signature",
+            "sign_agreement",
+            "declare_failure",
+        ),
+    ),
+    (
+        "ensuring_performance",
+        _l("Step 3 · Ensure performance"),
+        (
+            "record_payment",
+            "confirm_performance",
+            "apply_conversion",
+            "record_conversion",
+            "conversion_refused",
+            "declare_breach",
+        ),
+    ),
+    ("ending", _l("Ending and archiving"), ("withdraw", "produce_archive_bundle", "archive")),
+)
+
+#: Short names of the triggers for the arrows of the workflow picture.
+ARROW_LABELS: dict[str, Any] = {
+    "accept": _l("accept"),
+    "reject": _l("reject"),
+    "open_mediation": _l("open mediation"),
+    "sign_agreement": _l("sign"),
+    "declare_failure": _l("no agreement"),
+    "withdraw": _l("withdraw"),
+    "confirm_performance": _l("performed"),
+    "apply_conversion": _l("apply for conversion"),
+    "record_conversion": _l("document issued"),
+    "conversion_refused": _l("refused"),
+    "declare_breach": _l("breach"),
+    "archive": _l("archive"),
+}
+
+#: Case numbers are short printable text; anything else cannot be a case (and a NUL
+#: character would not even reach PostgreSQL).
+MAX_NUMBER_LENGTH = 40
+
+
+@dataclass
+class ActionEntry:
+    """One action offered on the page: its form, and what blocks it, if anything."""
+
+    action: str
+    label: Any
+    form: ActionForm
+    is_trigger: bool
+    dest: str | None = None
+    #: (guard name, message) of every guard that blocks the action now.
+    blockers: list[tuple[str, str]] = field(default_factory=list)
+    #: The form cannot be used until the blockers are resolved (they are not input of it).
+    disabled: bool = False
+    confirm_only: bool = False
+    #: Shown unfolded (the others fold away under their title, to keep the panel short).
+    expanded: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of actions of the panel."""
+
+    key: str
+    label: Any
+    entries: list[ActionEntry]
+
+
+def _rendered(blockers: tuple[Blocker, ...] | list[Blocker]) -> list[tuple[str, str]]:
+    return [(b.guard, b.render(_)) for b in blockers]
+
+
+def _check_number(number: str) -> None:
+    if len(number) > MAX_NUMBER_LENGTH or any(
+        unicodedata.category(c) in ("Cc", "Cs") for c in number
+    ):
+        abort(404)
+
+
+def _initial_data(case_file: CaseFile, action: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": case_file.version}
+    agreement = case_file.agreement
+    if action == "draft_agreement" and agreement is not None:
+        # A redraft starts from the current draft.
+        data.update(
+            method=agreement.method or "bank_transfer",
+            notes=agreement.notes,
+            terms=[
+                {"category": t.category, "amount": t.amount_fen, "description": t.description}
+                for t in agreement.terms
+            ],
+            instalments=[
+                {"due_on": i.due_on, "amount": i.amount_fen} for i in agreement.instalments
+            ],
+        )
+    if action == "record_crux":
+        data["text"] = case_file.crux
+    if action == "record_plan":
+        data["text"] = case_file.mediation_plan
+    if action == "record_signature" and agreement is not None:
+        # Offer the first signer still missing.
+        missing = [s for s, moment in agreement.signatures.items() if moment is None]
+        if missing:
+            data["signer"] = missing[0]
+    if action == "record_payment" and case_file.outstanding_fen > 0:
+        next_due = case_file.deadlines.next_instalment
+        data["amount"] = (
+            next_due.amount_fen - next_due.paid_fen if next_due else case_file.outstanding_fen
+        )
+    return data
+
+
+def _fresh_form(case_file: CaseFile, action: str) -> ActionForm:
+    form = ACTION_FORMS[action](formdata=None, data=_initial_data(case_file, action))
+    form.version.data = case_file.version
+    return form
+
+
+def action_entries(
+    case_file: CaseFile,
+    submitted: tuple[str, ActionForm] | None = None,
+    failed: tuple[Blocker, ...] = (),
+) -> dict[str, ActionEntry]:
+    """Return a form for every trigger declared now and every recording action allowed now."""
+    entries: dict[str, ActionEntry] = {}
+    for decision in case_file.decisions():
+        blocking = [b for b in decision.blockers if b.guard not in INPUT_GUARDS]
+        entries[decision.trigger] = ActionEntry(
+            action=decision.trigger,
+            label=labels.ACTIONS[decision.trigger],
+            form=_fresh_form(case_file, decision.trigger),
+            is_trigger=True,
+            dest=decision.dest.value if decision.dest else None,
+            blockers=_rendered(blocking),
+            disabled=bool(blocking),
+            confirm_only=decision.trigger in NO_INPUT,
+        )
+    for action in case_file.recording_actions():
+        entries[action] = ActionEntry(
+            action=action,
+            label=labels.ACTIONS[action],
+            form=_fresh_form(case_file, action),
+            is_trigger=False,
+            confirm_only=action in NO_INPUT,
+        )
+    if submitted is not None:
+        action, form = submitted
+        entry = entries.get(action)
+        if entry is not None:
+            entry.form = form
+            if failed:
+                entry.blockers = _rendered(failed)
+    return entries
+
+
+def sections(
+    entries: dict[str, ActionEntry], state: str, submitted_action: str | None = None
+) -> list[Section]:
+    """Group the entries into the sections of the actions panel, leaving out empty ones.
+
+    The forms of the current step are unfolded, and so are the triggers that move the case
+    on; the ones that end mediation (reject, withdraw, failure, breach) stay folded.
+    """
+    ended = CaseState(state) in ENDED_STATES
+    result = []
+    for key, label, actions in SECTIONS:
+        chosen = [entries[a] for a in actions if a in entries]
+        current = key == state or (key == "ending" and ended)
+        for entry in chosen:
+            entry.expanded = (
+                entry.action == submitted_action
+                or (entry.is_trigger and entry.action not in ENDING_TRIGGERS)
+                or (current and entry.action not in ENDING_TRIGGERS)
+            )
+        if chosen:
+            result.append(Section(key, label, chosen))
+    return result
+
+
+@lru_cache(maxsize=64)
+def _diagram(state: str, locale: str) -> str:
+    with force_locale("en"):
+        english = {s: str(labels.STATES[s.value]) for s in CaseState}
+    state_labels = tuple((s.value, STATE_LABELS_ZH[s], english[s]) for s in CaseState)
+    trigger_labels = tuple((t, str(ARROW_LABELS.get(t, t))) for t in TRIGGERS)
+    return render_svg(
+        state,
+        state_labels,
+        trigger_labels,
+        _("The workflow of a case; the current state is highlighted"),
+    )
+
+
+def diagram(state: str) -> Markup:
+    """Return the workflow picture for this state in the user's language (built once)."""
+    # The SVG is built by our own code with every label escaped.
+    return Markup(_diagram(state, current_locale()))
+
+
+def _level_label(level: str) -> str:
+    return str(labels.LEVELS.get(level, level))
+
+
+def render_case_page(
+    case_id: int,
+    *,
+    status: int = 200,
+    submitted: tuple[str, ActionForm] | None = None,
+    failed: tuple[Blocker, ...] = (),
+    page_error: str | None = None,
+) -> ResponseReturnValue:
+    """Render the case page, with a submitted form (and its errors) in place of a fresh one."""
+    case_file = load_case_file(read_session(), case_id, today=clock.today())
+    entries = action_entries(case_file, submitted, failed)
+    if submitted is not None and submitted[0] not in entries and page_error is None:
+        page_error = _("This action is not possible in the case's current state.")
+    return (
+        render_template(
+            "mediator/case_page.html",
+            case=case_file,
+            sections=sections(entries, case_file.state, submitted[0] if submitted else None),
+            diagram=diagram(case_file.state),
+            submitted_action=submitted[0] if submitted else None,
+            page_error=page_error,
+            labels=labels,
+            state_zh={s.value: label for s, label in STATE_LABELS_ZH.items()},
+            level_label=_level_label(case_file.organization_level),
+            format_yuan=format_yuan,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/cases/<number>")
+@allow(Role.MEDIATOR)
+def case_page(number: str) -> ResponseReturnValue:
+    """Show one case of the mediator's organisation (404 for any other)."""
+    _check_number(number)
+    case = case_for_mediator(read_session(), number)
+    assert case.id is not None
+    return render_case_page(case.id)
+
+
+@blueprint.post("/cases/<number>/actions/<action>")
+@allow(Role.MEDIATOR)
+def act(number: str, action: str) -> ResponseReturnValue:
+    """Take one action on a case through the service, then go back to the case page."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        abort(404)
+    _check_number(number)
+    session = read_session()
+    case = case_for_mediator(session, number)
+    case_id = case.id
+    assert case_id is not None
+    # End the read transaction: the page shown after this request must see its own write.
+    session.rollback()
+
+    form = form_class()
+    row_list = request.form.get("add_row", "")
+    if isinstance(form, AgreementDraftForm) and row_list:
+        # "Add a row" works without JavaScript: the same form comes back with one more row.
+        form.add_row(row_list)
+        return render_case_page(case_id, submitted=(action, form))
+    if not form.validate():
+        return render_case_page(case_id, status=400, submitted=(action, form))
+    try:
+        with database().writing() as write_session:
+            advance(
+                write_session,
+                case_id=case_id,
+                action=action,
+                expected_version=int(form.version.data),
+                actor=current_actor(),
+                data=form.to_data(),
+                today=clock.today(),
+            )
+    except Conflict as exc:
+        return conflict_page(number, action, int(form.version.data), exc)
+    except InvalidInput as exc:
+        form.add_service_error(str(exc))
+        return render_case_page(case_id, status=400, submitted=(action, form))
+    except GuardFailed as exc:
+        return render_case_page(case_id, status=409, submitted=(action, form), failed=exc.blockers)
+    except TransitionNotAllowed:
+        return render_case_page(
+            case_id,
+            status=409,
+            submitted=(action, form),
+            page_error=_("This action is not possible in the case's current state."),
+        )
+    flash(_("Done: %(action)s.", action=labels.ACTIONS[action]), "success")
+    return redirect(url_for("mediator.case_page", number=number))
+
+
+def conflict_page(
+    number: str, action: str, submitted_version: int, exc: Conflict
+) -> ResponseReturnValue:
+    """Say that the case changed meanwhile and nothing was saved, showing where it is now."""
+    return (
+        render_template(
+            "mediator/conflict.html",
+            number=number,
+            action=action,
+            action_label=labels.ACTIONS.get(action, action),
+            submitted_version=submitted_version,
+            current_state=exc.current_state,
+            current_version=exc.current_version,
+            state_label=labels.state_label(exc.current_state),
+            state_zh=STATE_LABELS_ZH.get(CaseState(exc.current_state), "")
+            if exc.current_state in {s.value for s in CaseState}
+            else "",
+        ),
+        409,
+    )

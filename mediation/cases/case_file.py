@@ -1,0 +1,510 @@
+"""The read model of one case for its page: everything recorded, in a fixed number of queries.
+
+One query per kind of record (parties, claims, interviews, sessions, offers, the agreement
+with its terms and instalments, payments, conversions, documents, events), plus the guards'
+facts and the deadlines: the count never depends on how many rows a case has. Identity
+numbers and phones are masked here, so a page cannot show them by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.engine import Row
+from sqlmodel import Session
+
+from mediation.cases.deadlines import CaseDeadlines, case_deadlines
+from mediation.cases.facts import load_facts
+from mediation.clock import LOCAL_TZ
+from mediation.errors import NotFound
+from mediation.people.identity import mask_id_number
+from mediation.tables import (
+    AGREEMENT,
+    CASE,
+    CLAIM,
+    CONVERSION,
+    DOCUMENT,
+    EVENT,
+    INSTALMENT,
+    INTERVIEW,
+    JOINT_SESSION,
+    OFFER,
+    ORGANIZATION,
+    PARTY,
+    PAYMENT,
+    TERM,
+    TOWN,
+    USER,
+)
+from workflows import case as workflow
+from workflows.deadlines import is_payment_order_eligible
+from workflows.guards import CaseFacts, CaseSubject
+
+#: Payload keys of an event worth showing on the timeline, in this order.
+EVENT_DETAIL_KEYS = (
+    "party_role",
+    "by_role",
+    "signer",
+    "role",
+    "category",
+    "amount_fen",
+    "agreed_fen",
+    "conversion_kind",
+    "document_number",
+    "issuing_body",
+    "closed_as",
+    "reason",
+)
+
+
+def mask_phone(value: str) -> str:
+    """Hide the middle of a phone number: 13800138000 -> 138****8000."""
+    digits = value.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) < 8:
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """Return a stored UTC time (naive on SQLite, aware on PostgreSQL) in Asia/Shanghai."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ)
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """A party as the page shows it, its identity number and phones masked."""
+
+    role: str
+    name: str
+    id_number: str
+    phone: str
+    address: str
+    legal_representative: str
+    agent_name: str
+    agent_phone: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """One claim item."""
+
+    category: str
+    amount_fen: int
+    description: str
+
+
+@dataclass(frozen=True)
+class InterviewView:
+    """A separate interview with one party."""
+
+    party_role: str
+    held_on: date
+    notes: str
+    mediator: str
+
+
+@dataclass(frozen=True)
+class JointSessionView:
+    """A joint session with both parties."""
+
+    held_on: date
+    attendees: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer made during mediation."""
+
+    by_role: str
+    amount_fen: int
+    made_on: date
+    notes: str
+
+
+@dataclass(frozen=True)
+class TermView:
+    """One agreed payment, and whether it may go to court as a payment order (Art. 16)."""
+
+    category: str
+    amount_fen: int
+    description: str
+
+    @property
+    def payment_order_eligible(self) -> bool:
+        """Tell whether this term's category is covered by Art. 16."""
+        return is_payment_order_eligible(self.category)
+
+
+@dataclass(frozen=True)
+class InstalmentView:
+    """One agreed payment date."""
+
+    seq: int
+    due_on: date
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """The settlement agreement (draft or signed) with its terms and instalments."""
+
+    method: str
+    notes: str
+    signed_worker_at: datetime | None
+    signed_employer_at: datetime | None
+    signed_mediator_at: datetime | None
+    sealed_at: datetime | None
+    effective_on: date | None
+    terms: tuple[TermView, ...]
+    instalments: tuple[InstalmentView, ...]
+
+    @property
+    def terms_total_fen(self) -> int:
+        """Return the sum of the terms."""
+        return sum(t.amount_fen for t in self.terms)
+
+    @property
+    def instalments_total_fen(self) -> int:
+        """Return the sum of the instalments."""
+        return sum(i.amount_fen for i in self.instalments)
+
+    @property
+    def signatures(self) -> dict[str, datetime | None]:
+        """Return when each signer signed or sealed (Asia/Shanghai), None if not yet."""
+        return {
+            "worker": self.signed_worker_at,
+            "employer": self.signed_employer_at,
+            "mediator": self.signed_mediator_at,
+            "organization": self.sealed_at,
+        }
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """Money received under the agreement."""
+
+    paid_on: date
+    amount_fen: int
+    method: str
+    receipt_ref: str
+
+
+@dataclass(frozen=True)
+class ConversionView:
+    """An application for an enforceable document and its decision."""
+
+    kind: str
+    applied_on: date
+    decided_on: date | None
+    granted: bool | None
+    document_number: str
+    issuing_body: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document the organisation issued (content not loaded)."""
+
+    kind: str
+    number: str
+    version: int
+    sha256: str
+    issued_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One line of the case's timeline."""
+
+    seq: int
+    at: datetime | None
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    details: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case page shows about one case."""
+
+    id: int
+    number: str
+    state: str
+    version: int
+    organization: str
+    organization_level: str
+    town: str
+    mediator: str
+    category: str
+    source: str
+    summary: str
+    received_on: date
+    accepted_on: date | None
+    knew_on: date | None
+    claimed_fen: int
+    agreed_fen: int
+    paid_fen: int
+    outcome: str | None
+    outcome_on: date | None
+    closed_as: str | None
+    end_reason: str
+    crux: str
+    mediation_plan: str
+    consent_worker_at: datetime | None
+    consent_employer_at: datetime | None
+    parties: tuple[PartyView, ...]
+    claims: tuple[ClaimView, ...]
+    interviews: tuple[InterviewView, ...]
+    joint_sessions: tuple[JointSessionView, ...]
+    offers: tuple[OfferView, ...]
+    agreement: AgreementView | None
+    payments: tuple[PaymentView, ...]
+    conversions: tuple[ConversionView, ...]
+    documents: tuple[DocumentView, ...]
+    events: tuple[EventView, ...]
+    facts: CaseFacts
+    deadlines: CaseDeadlines
+
+    @property
+    def outstanding_fen(self) -> int:
+        """Return what is agreed but not yet paid."""
+        return self.agreed_fen - self.paid_fen
+
+    def party(self, role: str) -> PartyView | None:
+        """Return the worker or the employer."""
+        return next((p for p in self.parties if p.role == role), None)
+
+    def decisions(self) -> list[workflow.Decision]:
+        """Return the triggers declared from the current state, each with its blockers."""
+        return workflow.available(CaseSubject(self.state, self.facts))
+
+    def recording_actions(self) -> list[str]:
+        """Return the recording actions allowed in the current state."""
+        return [
+            action
+            for action in workflow.RECORDING_ACTIONS
+            if workflow.recording_allowed(action, self.state)
+        ]
+
+
+def _id() -> Any:
+    return bindparam("case_id", type_=Integer)
+
+
+_CASE_STATEMENT = (
+    select(
+        CASE,
+        ORGANIZATION.c.name.label("organization_name"),
+        ORGANIZATION.c.level.label("organization_level"),
+        TOWN.c.name.label("town_name"),
+        USER.c.display_name.label("mediator_name"),
+    )
+    .select_from(
+        CASE.join(ORGANIZATION, ORGANIZATION.c.id == CASE.c.organization_id)
+        .outerjoin(TOWN, TOWN.c.id == CASE.c.town_id)
+        .outerjoin(USER, USER.c.id == CASE.c.mediator_id)
+    )
+    .where(CASE.c.id == _id())
+)
+_PARTIES = select(PARTY).where(PARTY.c.case_id == _id()).order_by(PARTY.c.role.desc())
+_CLAIMS = select(CLAIM).where(CLAIM.c.case_id == _id()).order_by(CLAIM.c.id)
+_INTERVIEWS = (
+    select(INTERVIEW, USER.c.display_name.label("mediator_name"))
+    .select_from(INTERVIEW.outerjoin(USER, USER.c.id == INTERVIEW.c.mediator_id))
+    .where(INTERVIEW.c.case_id == _id())
+    .order_by(INTERVIEW.c.held_on, INTERVIEW.c.id)
+)
+_SESSIONS = (
+    select(JOINT_SESSION)
+    .where(JOINT_SESSION.c.case_id == _id())
+    .order_by(JOINT_SESSION.c.held_on, JOINT_SESSION.c.id)
+)
+_OFFERS = select(OFFER).where(OFFER.c.case_id == _id()).order_by(OFFER.c.made_on, OFFER.c.id)
+_AGREEMENT = select(AGREEMENT).where(AGREEMENT.c.case_id == _id())
+_TERMS = (
+    select(TERM)
+    .join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id)
+    .where(AGREEMENT.c.case_id == _id())
+    .order_by(TERM.c.id)
+)
+_INSTALMENTS = (
+    select(INSTALMENT)
+    .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
+    .where(AGREEMENT.c.case_id == _id())
+    .order_by(INSTALMENT.c.seq)
+)
+_PAYMENTS = (
+    select(PAYMENT).where(PAYMENT.c.case_id == _id()).order_by(PAYMENT.c.paid_on, PAYMENT.c.id)
+)
+_CONVERSIONS = select(CONVERSION).where(CONVERSION.c.case_id == _id()).order_by(CONVERSION.c.id)
+# Never the content column: a bundle can be large and the page only lists documents.
+_DOCUMENTS = (
+    select(
+        DOCUMENT.c.kind,
+        DOCUMENT.c.number,
+        DOCUMENT.c.version,
+        DOCUMENT.c.sha256,
+        DOCUMENT.c.issued_at,
+    )
+    .where(DOCUMENT.c.case_id == _id())
+    .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id)
+)
+_EVENTS = (
+    select(
+        EVENT.c.seq,
+        EVENT.c.created_at,
+        EVENT.c.actor,
+        EVENT.c.action,
+        EVENT.c.from_state,
+        EVENT.c.to_state,
+        EVENT.c.payload,
+    )
+    .where(EVENT.c.case_id == _id())
+    .order_by(EVENT.c.seq)
+)
+
+
+def _rows(session: Session, statement: Any, case_id: int) -> list[Row[Any]]:
+    return list(session.execute(statement, {"case_id": case_id}))
+
+
+def _event_details(payload: str) -> tuple[tuple[str, Any], ...]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return ()
+    if not isinstance(data, dict):
+        return ()
+    return tuple((key, data[key]) for key in EVENT_DETAIL_KEYS if data.get(key) not in (None, ""))
+
+
+def _party(row: Row[Any]) -> PartyView:
+    return PartyView(
+        role=row.role,
+        name=row.name,
+        id_number=mask_id_number(row.id_number) if row.id_number else "",
+        phone=mask_phone(row.phone) if row.phone else "",
+        address=row.address,
+        legal_representative=row.legal_representative,
+        agent_name=row.agent_name,
+        agent_phone=mask_phone(row.agent_phone) if row.agent_phone else "",
+    )
+
+
+def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
+    """Read everything the case page shows about a case, as of ``today`` (Asia/Shanghai)."""
+    case = session.execute(_CASE_STATEMENT, {"case_id": case_id}).one_or_none()
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    agreement_row = session.execute(_AGREEMENT, {"case_id": case_id}).one_or_none()
+    # Read even without an agreement, so every page costs the same number of queries.
+    terms = _rows(session, _TERMS, case_id)
+    instalments = _rows(session, _INSTALMENTS, case_id)
+    agreement: AgreementView | None = None
+    if agreement_row is not None:
+        agreement = AgreementView(
+            method=agreement_row.method,
+            notes=agreement_row.notes,
+            signed_worker_at=to_local(agreement_row.signed_worker_at),
+            signed_employer_at=to_local(agreement_row.signed_employer_at),
+            signed_mediator_at=to_local(agreement_row.signed_mediator_at),
+            sealed_at=to_local(agreement_row.sealed_at),
+            effective_on=agreement_row.effective_on,
+            terms=tuple(TermView(r.category, r.amount_fen, r.description) for r in terms),
+            instalments=tuple(InstalmentView(r.seq, r.due_on, r.amount_fen) for r in instalments),
+        )
+    _row, facts = load_facts(session, case_id, today)
+    if agreement is not None:
+        facts = replace(facts, term_categories=frozenset(t.category for t in agreement.terms))
+    return CaseFile(
+        id=case.id,
+        number=case.number,
+        state=case.state,
+        version=case.version,
+        organization=case.organization_name,
+        organization_level=case.organization_level,
+        town=case.town_name or "",
+        mediator=case.mediator_name or "",
+        category=case.category,
+        source=case.source,
+        summary=case.summary,
+        received_on=case.received_on,
+        accepted_on=case.accepted_on,
+        knew_on=case.knew_on,
+        claimed_fen=case.claimed_fen,
+        agreed_fen=case.agreed_fen,
+        paid_fen=case.paid_fen,
+        outcome=case.outcome,
+        outcome_on=case.outcome_on,
+        closed_as=case.closed_as,
+        end_reason=case.end_reason,
+        crux=case.crux,
+        mediation_plan=case.mediation_plan,
+        consent_worker_at=to_local(case.consent_worker_at),
+        consent_employer_at=to_local(case.consent_employer_at),
+        parties=tuple(_party(r) for r in _rows(session, _PARTIES, case_id)),
+        claims=tuple(
+            ClaimView(r.category, r.amount_fen, r.description)
+            for r in _rows(session, _CLAIMS, case_id)
+        ),
+        interviews=tuple(
+            InterviewView(r.party_role, r.held_on, r.notes, r.mediator_name or "")
+            for r in _rows(session, _INTERVIEWS, case_id)
+        ),
+        joint_sessions=tuple(
+            JointSessionView(r.held_on, r.attendees, r.notes)
+            for r in _rows(session, _SESSIONS, case_id)
+        ),
+        offers=tuple(
+            OfferView(r.by_role, r.amount_fen, r.made_on, r.notes)
+            for r in _rows(session, _OFFERS, case_id)
+        ),
+        agreement=agreement,
+        payments=tuple(
+            PaymentView(r.paid_on, r.amount_fen, r.method, r.receipt_ref)
+            for r in _rows(session, _PAYMENTS, case_id)
+        ),
+        conversions=tuple(
+            ConversionView(
+                r.kind,
+                r.applied_on,
+                r.decided_on,
+                r.granted,
+                r.document_number,
+                r.issuing_body,
+                r.reason,
+            )
+            for r in _rows(session, _CONVERSIONS, case_id)
+        ),
+        documents=tuple(
+            DocumentView(r.kind, r.number, r.version, r.sha256, to_local(r.issued_at))
+            for r in _rows(session, _DOCUMENTS, case_id)
+        ),
+        events=tuple(
+            EventView(
+                seq=r.seq,
+                at=to_local(r.created_at),
+                actor=r.actor,
+                action=r.action,
+                from_state=r.from_state,
+                to_state=r.to_state,
+                details=_event_details(r.payload),
+            )
+            for r in _rows(session, _EVENTS, case_id)
+        ),
+        facts=facts,
+        deadlines=case_deadlines(session, case_id, today),
+    )
