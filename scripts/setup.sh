@@ -27,6 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Debian's Chromium for the real-browser test (Playwright drives /usr/bin/chromium).
+./scripts/install_browser.sh
+
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "setup: Python 3.11 or newer is required (found: $("$PYTHON" --version 2>&1))" >&2
