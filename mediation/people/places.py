@@ -12,26 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mediation.audit.chain import Actor, append_event
+from mediation.audit.chain import Actor
 from mediation.cases.enums import Level
 from mediation.errors import InvalidInput
 from mediation.people.models import Organization, Town, Zone
-from mediation.people.service import ensure_organization, ensure_town
+from mediation.people.service import ensure_organization, ensure_town, log_change
 
 #: The range of a zone's claim window, in hours (default 48; DESIGN §3).
 CLAIM_WINDOW_HOURS = (1, 720)
-
-
-def _log(session: Session, actor: Actor, action: str, payload: dict[str, Any]) -> None:
-    append_event(
-        session,
-        actor=actor,
-        action=action,
-        case_id=None,
-        from_state=None,
-        to_state=None,
-        payload=payload,
-    )
 
 
 def _clean_name(name: str, *, limit: int) -> str:
@@ -95,7 +83,7 @@ def update_organization(
         raise InvalidInput(f"town_id: there is no town {town_id}")
     changes = _apply(session, organization, {"name": name, "level": level, "town_id": town_id})
     if changes:
-        _log(
+        log_change(
             session,
             actor,
             "update_organization",
@@ -122,7 +110,7 @@ def move_town(
         raise InvalidInput(f"zone_id: there is no zone {zone_id}")
     changes = _apply(session, town, {"zone_id": zone_id})
     if changes:
-        _log(
+        log_change(
             session,
             actor,
             "update_town",
@@ -149,7 +137,7 @@ def create_zone(session: Session, *, name: str, claim_window_hours: int, actor: 
     zone = Zone(name=name, claim_window_hours=hours)
     session.add(zone)
     session.flush()
-    _log(
+    log_change(
         session,
         actor,
         "create_zone",
@@ -168,7 +156,7 @@ def set_claim_window(
     """
     changes = _apply(session, zone, {"claim_window_hours": _check_window(hours)})
     if changes:
-        _log(
+        log_change(
             session,
             actor,
             "update_zone",

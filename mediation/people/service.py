@@ -51,7 +51,8 @@ def _user_payload(user: User) -> dict[str, Any]:
     }
 
 
-def _log(session: Session, actor: Actor, action: str, payload: dict[str, Any]) -> None:
+def log_change(session: Session, actor: Actor, action: str, payload: dict[str, Any]) -> None:
+    """Log a change that concerns no case (users, places) on the audit chain."""
     append_event(
         session,
         actor=actor,
@@ -80,22 +81,15 @@ def check_username(username: str) -> str:
     return username
 
 
-def create_user(
+def _checked_role_and_place(
     session: Session,
-    *,
-    username: str,
-    password: str,
     role: str,
     display_name: str,
-    organization_id: int | None = None,
-    zone_id: int | None = None,
-    actor: Actor = SYSTEM,
-) -> User:
-    """Create a user; a mediator needs an organisation and a volunteer lawyer a zone.
-
-    Usernames are unique ignoring case. Raises InvalidInput naming the field at fault.
-    """
-    username = check_username(username)
+    *,
+    organization_id: int | None,
+    zone_id: int | None,
+) -> tuple[str, str]:
+    """Check a user's role, name and place; a mediator needs an organisation, a lawyer a zone."""
     try:
         role = Role(role).value
     except ValueError:
@@ -115,6 +109,28 @@ def create_user(
         raise InvalidInput(f"organization_id: there is no organisation {organization_id}")
     if zone_id is not None and session.get(Zone, zone_id) is None:
         raise InvalidInput(f"zone_id: there is no zone {zone_id}")
+    return role, display_name
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    organization_id: int | None = None,
+    zone_id: int | None = None,
+    actor: Actor = SYSTEM,
+) -> User:
+    """Create a user; a mediator needs an organisation and a volunteer lawyer a zone.
+
+    Usernames are unique ignoring case. Raises InvalidInput naming the field at fault.
+    """
+    username = check_username(username)
+    role, display_name = _checked_role_and_place(
+        session, role, display_name, organization_id=organization_id, zone_id=zone_id
+    )
     check_password_policy(password, username=username)
     if find_user(session, username) is not None:
         raise InvalidInput(f"username: {username!r} is already taken")
@@ -133,7 +149,7 @@ def create_user(
             session.flush()
     except IntegrityError:
         raise InvalidInput(f"username: {username!r} is already taken") from None
-    _log(session, actor, "create_user", _user_payload(user))
+    log_change(session, actor, "create_user", _user_payload(user))
     return user
 
 
@@ -168,7 +184,7 @@ def set_password(session: Session, user: User, password: str, *, actor: Actor = 
     user.session_epoch += 1
     session.add(user)
     session.flush()
-    _log(session, actor, "set_password", {"user": {"id": user.id, "username": user.username}})
+    log_change(session, actor, "set_password", {"user": {"id": user.id, "username": user.username}})
 
 
 def disable_user(session: Session, user: User, *, actor: Actor = SYSTEM) -> None:
@@ -177,7 +193,7 @@ def disable_user(session: Session, user: User, *, actor: Actor = SYSTEM) -> None
     user.session_epoch += 1
     session.add(user)
     session.flush()
-    _log(session, actor, "disable_user", _user_payload(user))
+    log_change(session, actor, "disable_user", _user_payload(user))
 
 
 def enable_user(session: Session, user: User, *, actor: Actor = SYSTEM) -> None:
@@ -185,7 +201,7 @@ def enable_user(session: Session, user: User, *, actor: Actor = SYSTEM) -> None:
     user.active = True
     session.add(user)
     session.flush()
-    _log(session, actor, "enable_user", _user_payload(user))
+    log_change(session, actor, "enable_user", _user_payload(user))
 
 
 # --------------------------------------------------------------------------- places
@@ -208,7 +224,7 @@ def ensure_zone(session: Session, *, name: str, actor: Actor = SYSTEM) -> Zone:
         zone = Zone(name=name)
         session.add(zone)
         session.flush()
-        _log(session, actor, "create_zone", {"zone": {"id": zone.id, "name": name}})
+        log_change(session, actor, "create_zone", {"zone": {"id": zone.id, "name": name}})
     return zone
 
 
@@ -241,7 +257,7 @@ def ensure_town(
         return town
     session.add(town)
     session.flush()
-    _log(
+    log_change(
         session,
         actor,
         action,
@@ -288,7 +304,7 @@ def ensure_organization(
         return organization
     session.add(organization)
     session.flush()
-    _log(
+    log_change(
         session,
         actor,
         action,
@@ -320,25 +336,9 @@ def update_user(
     organisation and a volunteer lawyer a zone. The new values apply from the user's next
     request (the session user is reloaded every request), so no session needs to end.
     """
-    try:
-        role = Role(role).value
-    except ValueError:
-        raise InvalidInput(
-            f"role: {role!r} is not one of {', '.join(r.value for r in Role)}"
-        ) from None
-    display_name = display_name.strip()
-    if not display_name:
-        raise InvalidInput("display_name: required")
-    if len(display_name) > 100:
-        raise InvalidInput("display_name: longer than 100 characters")
-    if role == Role.MEDIATOR and organization_id is None:
-        raise InvalidInput("organization_id: a mediator must belong to a mediation organisation")
-    if role == Role.LAWYER and zone_id is None:
-        raise InvalidInput("zone_id: a volunteer lawyer must be assigned to a zone (片区)")
-    if organization_id is not None and session.get(Organization, organization_id) is None:
-        raise InvalidInput(f"organization_id: there is no organisation {organization_id}")
-    if zone_id is not None and session.get(Zone, zone_id) is None:
-        raise InvalidInput(f"zone_id: there is no zone {zone_id}")
+    role, display_name = _checked_role_and_place(
+        session, role, display_name, organization_id=organization_id, zone_id=zone_id
+    )
     wanted = {
         "display_name": display_name,
         "role": role,
