@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from mediation.web import errors, navigation
+    from mediation.web import errors, input_guard, navigation
     from mediation.web.admin import blueprint as admin
     from mediation.web.auth import blueprint as auth
     from mediation.web.mediator import blueprint as mediator
@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)
+    input_guard.register(app)
 
 
 def get_database(app: Flask) -> Database:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +23,18 @@ def text(data: Mapping[str, Any], key: str, *, required: bool = False, limit: in
         raise InvalidInput(f"{key}: required")
     if len(value) > limit:
         raise InvalidInput(f"{key}: longer than {limit} characters")
+    if has_control_characters(value):
+        raise InvalidInput(f"{key}: contains control characters")
     return value
+
+
+def has_control_characters(value: str) -> bool:
+    """Tell whether text holds control characters other than tab and line breaks.
+
+    PostgreSQL refuses NUL in text outright, and no other control character belongs in a
+    name, a note or a number typed by a person.
+    """
+    return any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
 
 
 def fen(data: Mapping[str, Any], key: str, *, positive: bool = True) -> int:

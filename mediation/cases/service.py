@@ -28,7 +28,7 @@ from mediation.cases.actions import (
 )
 from mediation.cases.enums import Category, PartyRole, Source
 from mediation.cases.facts import CaseRow, load_case_row, load_facts, load_term_categories
-from mediation.cases.inputs import choice, fen
+from mediation.cases.inputs import choice, fen, text
 from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
 from mediation.money import MAX_FEN, format_yuan
 from mediation.tables import AUDIT_HEAD, CASE, CLAIM, PARTY
@@ -213,6 +213,7 @@ def register_case(
     """Create a case in ``registered`` with its parties and claims, and log it."""
     category = choice({"category": category}, "category", Category)
     source = choice({"source": source}, "source", Source)
+    summary = text({"summary": summary}, "summary", limit=10_000)
     if not worker.name.strip():
         raise InvalidInput("worker name: required")
     if not employer.name.strip():
@@ -228,7 +229,9 @@ def register_case(
                 {
                     "category": choice({"category": claim.category}, "category", Category),
                     "amount_fen": fen({"amount_fen": claim.amount_fen}, "amount_fen"),
-                    "description": claim.description.strip(),
+                    "description": text(
+                        {"description": claim.description}, "description", limit=500
+                    ),
                 }
             )
         except InvalidInput as exc:
@@ -253,7 +256,7 @@ def register_case(
             mediator_id=mediator_id,
             category=category,
             source=source,
-            summary=summary.strip(),
+            summary=summary,
             state=workflow.CaseState.REGISTERED.value,
             version=1,
             end_reason="",

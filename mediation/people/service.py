@@ -66,6 +66,9 @@ def log_change(session: Session, actor: Actor, action: str, payload: dict[str, A
 
 def find_user(session: Session, username: str) -> User | None:
     """Return the user with this username, ignoring case, or None."""
+    if not USERNAME_PATTERN.fullmatch(username.strip()):
+        # Not a name anyone could have (and PostgreSQL refuses some of it, such as NUL).
+        return None
     return session.exec(
         select(User).where(func.lower(User.username) == username.strip().lower())
     ).first()
