@@ -1,0 +1,214 @@
+"""Render a settlement agreement through ``documents.render`` vs bare WeasyPrint, same HTML.
+
+A case is registered, mediated and signed through the real service on a temporary SQLite
+file, with three agreed terms paid in 12 monthly instalments (a three-page 调解协议书), and
+read back by ``document_context``. Then, in this process:
+
+- ``render_pdf("agreement", context)``: Jinja, then WeasyPrint with the process's shared
+  ``FontConfiguration`` and parsed stylesheet, the static-only URL fetcher and the check of
+  WeasyPrint's warnings;
+- ``weasyprint.HTML(string=html).write_pdf()`` with WeasyPrint's default settings, ``html``
+  being the same final HTML with its stylesheet inline (``render_html(..., inline_css=True)``),
+  so it parses the CSS and builds a font configuration on every call.
+
+Both are warmed up, then timed in alternating rounds; the best round of each is compared.
+Targets: ``render_pdf`` takes at most 1.2 times the bare render, and the PDF is under 500 KB.
+The first render of the process (building the engine) is shown too.
+
+    python -m benchmarks.documents [--rounds 7] [--warmup 2] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from documents import render
+from documents.context import DocumentKind
+from mediation.audit.chain import Actor
+from mediation.cases.document_data import document_context
+from mediation.cases.service import ClaimInput, PartyInput, advance, register_case
+from mediation.db import Database
+from mediation.people.models import Organization
+from mediation.schema import upgrade
+
+TARGET_RATIO = 1.2
+TARGET_BYTES = 500 * 1024
+INSTALMENTS = 12
+ACTOR = Actor(None, "bench")
+TODAY = date(2026, 3, 2)
+
+WORKER = PartyInput(
+    name="张伟",
+    id_number="11010519491231002X",
+    phone="13800138000",
+    address="北京市大兴区黄村镇兴华大街一号院三号楼二单元五〇一室",
+)
+EMPLOYER = PartyInput(
+    name="北京兴旺建筑工程有限公司",
+    id_number="91350100M000100Y43",
+    phone="010-69240000",
+    address="北京市大兴区经济技术开发区科创十三街二十九号",
+    legal_representative="李明",
+    agent_name="王芳",
+    agent_phone="13900139000",
+)
+TERMS: list[dict[str, Any]] = [
+    {"category": "wages", "amount_fen": 6_000_000, "description": "2025年9月至11月工资"},
+    {"category": "overtime", "amount_fen": 1_234_567, "description": "休息日加班工资"},
+    {"category": "compensation", "amount_fen": 3_000_000, "description": "解除劳动合同经济补偿"},
+]
+
+
+def _agreement_data() -> dict[str, Any]:
+    total = sum(term["amount_fen"] for term in TERMS)
+    share = total // INSTALMENTS
+    amounts = [share] * (INSTALMENTS - 1) + [total - share * (INSTALMENTS - 1)]
+    return {
+        "method": "bank_transfer",
+        "notes": "用人单位按月将款项转入劳动者本人工资卡。",
+        "terms": TERMS,
+        "instalments": [
+            {"due_on": TODAY + timedelta(days=30 * (seq + 1)), "amount_fen": amount}
+            for seq, amount in enumerate(amounts)
+        ],
+    }
+
+
+def prepare_context(path: Path) -> dict[str, Any]:
+    """Make a signed case with 12 instalments; return its agreement's context."""
+    database = Database(f"sqlite:///{path}")
+    upgrade(database.engine)
+    with database.writing() as session:
+        organization = Organization(name="大兴区劳动争议调解中心", level="district")
+        session.add(organization)
+        session.flush()
+        assert organization.id is not None
+        case_id, _ = register_case(
+            session,
+            actor=ACTOR,
+            organization_id=organization.id,
+            town_id=None,
+            category="wages",
+            received_on=TODAY,
+            worker=WORKER,
+            employer=EMPLOYER,
+            claims=[ClaimInput(t["category"], t["amount_fen"] + 100_000) for t in TERMS],
+        )
+    actions: list[tuple[str, dict[str, Any]]] = [
+        ("accept", {}),
+        ("record_interview", {"party_role": "worker", "notes": "单独约谈劳动者"}),
+        ("record_interview", {"party_role": "employer", "notes": "单独约谈用人单位"}),
+        ("record_crux", {"text": "加班时数的认定与解除劳动合同的原因"}),
+        ("record_plan", {"text": "核对考勤记录后分期支付"}),
+        ("open_mediation", {}),
+        ("draft_agreement", _agreement_data()),
+        *[("record_signature", {"signer": s}) for s in ("worker", "employer", "mediator")],
+        ("record_signature", {"signer": "organization"}),
+        ("sign_agreement", {}),
+    ]
+    for version, (action, data) in enumerate(actions, start=1):
+        with database.writing() as session:
+            advance(
+                session,
+                case_id=case_id,
+                action=action,
+                expected_version=version,
+                actor=ACTOR,
+                data=data,
+                today=TODAY,
+            )
+    with database.read_session() as session:
+        context = document_context(
+            session, case_id, DocumentKind.AGREEMENT, number="DX-2026-XY-00001", today=TODAY
+        )
+    database.dispose()
+    return dict(context)
+
+
+def _time(function: Any, *args: Any) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark and print its table; return the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-documents-") as tmp:
+        context = prepare_context(Path(tmp, "bench.sqlite3"))
+    kind = DocumentKind.AGREEMENT
+    html = render.render_html(kind, context, inline_css=True)
+    first_s, pdf = _time(render.render_pdf, kind, context)
+    for _ in range(args.warmup):
+        render.render_pdf(kind, context)
+        render.bare_weasyprint_pdf(html)
+    ours: list[float] = []
+    bare: list[float] = []
+    bare_pdf = b""
+    for _ in range(args.rounds):
+        elapsed, pdf = _time(render.render_pdf, kind, context)
+        ours.append(elapsed)
+        elapsed, bare_pdf = _time(render.bare_weasyprint_pdf, html)
+        bare.append(elapsed)
+    best_ours, best_bare = min(ours), min(bare)
+    ratio = best_ours / best_bare
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    figures = {
+        "instalments": INSTALMENTS,
+        "rounds": args.rounds,
+        "first_render_s": round(first_s, 3),
+        "render_pdf_s": round(best_ours, 4),
+        "bare_weasyprint_s": round(best_bare, 4),
+        "render_pdf_median_s": round(statistics.median(ours), 4),
+        "bare_weasyprint_median_s": round(statistics.median(bare), 4),
+        "ratio": round(ratio, 3),
+        "target_ratio": TARGET_RATIO,
+        "ratio_met": ratio <= TARGET_RATIO,
+        "pdf_bytes": len(pdf),
+        "target_bytes": TARGET_BYTES,
+        "size_met": len(pdf) < TARGET_BYTES,
+        "same_pdf": pdf == bare_pdf,
+        "pages": pages,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return figures
+    print(
+        f"调解协议书 with {INSTALMENTS} instalments, warm renders, best of {args.rounds} rounds "
+        f"after {args.warmup} warm-up"
+    )
+    rows = [
+        ("render_pdf (shared fonts + CSS, checks)", best_ours, statistics.median(ours)),
+        ("bare WeasyPrint HTML(string).write_pdf()", best_bare, statistics.median(bare)),
+    ]
+    print(f"{'figure':<44}{'best s':>9}{'median s':>10}")
+    for name, best, median in rows:
+        print(f"{name:<44}{best:>9.3f}{median:>10.3f}")
+    print(f"{'first render of the process (cold)':<44}{first_s:>9.3f}")
+    print(f"pages: {pages}")
+    verdict = "met" if figures["ratio_met"] else "NOT met"
+    print(f"ratio render_pdf/bare: {ratio:.2f}  (target <= {TARGET_RATIO}: {verdict})")
+    size_verdict = "met" if figures["size_met"] else "NOT met"
+    print(
+        f"PDF size: {len(pdf) / 1024:.0f} KB  (target < {TARGET_BYTES // 1024} KB: {size_verdict})"
+    )
+    print(f"same PDF bytes as the bare render: {'yes' if figures['same_pdf'] else 'no'}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
