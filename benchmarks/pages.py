@@ -1,39 +1,60 @@
-"""How fast the mediator's pages answer on a big database, against a trivial route.
+"""How fast the mediator's pages are served on a big database, against a trivial route.
 
 A SQLite file with ``--cases`` cases (100,000 by default; :mod:`benchmarks.data` writes it
-in a few seconds) is served by the real application; a mediator of the district centre
-(about 30 % of the cases) logs in through the login form. In the same run, through the Flask
-test client, sequential requests measure:
+in a few seconds) is served as in production: the real application under gunicorn (sync
+workers, ``--workers 2`` by default, as :mod:`mediation.server` runs it) on 127.0.0.1, on a
+free port. The only addition is a trivial route (a public view answering "ok" at
+``/_bench/ok``), registered on the same application, which pays for everything every request
+pays (gunicorn, HTTP, sessions, extensions) and nothing else.
 
-- a trivial route registered on the same application (a public view returning "ok"), which
-  pays for everything every request pays (sessions, extensions, the test client) and nothing
-  else;
+This process logs a mediator of the district centre (about 30 % of the cases) in through the
+login form over HTTP, then drives the server with ``--clients`` threads (4 by default), each
+on its own ``http.client`` connection carrying the session cookie, in the same run:
+
+- the trivial route, and the login page as a reference (the layout and one small form);
 - the case list (first page, and a filtered page), a case page, and the dashboard.
 
-Each target is warmed up, then timed over ``--requests`` requests, in ``--rounds`` rounds
-interleaved with the others; the best round counts. Target: every page reaches at least 0.30
-of the trivial route's rate. A page that misses it is profiled (cProfile, and the time of
-each SQL statement with SQLite's query plan), so the report says where the time goes.
+Each target is warmed up, then timed for ``--seconds`` seconds in each of ``--rounds``
+rounds interleaved with the others; the best round counts. The CPU time the gunicorn workers
+spent per request is shown too (from ``/proc``; 10 ms clock ticks, so it is approximate).
+Target: every page reaches at least 0.30 of the trivial route's rate. A page that misses it
+is profiled in this process through the Flask test client (cProfile, and the time of each SQL
+statement with SQLite's query plan), so the report says where the time goes.
 
-    python -m benchmarks.pages [--cases 100000] [--requests 100] [--rounds 3] [--check]
+The server is stopped at the end. On a 2-core machine the clients share the CPU with the two
+workers: the trivial route's rate is partly bounded by the clients, which the CPU columns show.
+
+``--in-process`` measures as the first version of this benchmark did: sequential requests
+through the Flask test client in this process, with no server and no HTTP.
+
+    python -m benchmarks.pages [--cases 100000] [--seconds 3] [--rounds 3] [--check]
+    python -m benchmarks.pages --path /tmp/bench.sqlite3 --reuse   # keep the data between runs
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import http.client
 import io
+import os
 import pstats
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from sqlalchemy import event
 
@@ -47,6 +68,10 @@ if TYPE_CHECKING:
 
 TARGET = 0.30
 TRIVIAL = "trivial route"
+TRIVIAL_URL = "/_bench/ok"
+SECRET_KEY = "benchmark-not-secret"
+USER_AGENT = "mediation-benchmark/1"
+ROOT = Path(__file__).resolve().parents[1]
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -61,20 +86,330 @@ class Target:
     reference: bool = False
 
 
-def build_app(dataset: Dataset) -> Flask:
+def build_app(database_url: str) -> Flask:
     """Create the application on the benchmark database, with a trivial route added."""
-    app = create_app({"DATABASE_URL": dataset.url, "SECRET_KEY": "benchmark-not-secret"})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})
 
     @public
     def trivial() -> str:
         return "ok"
 
-    app.add_url_rule("/benchmark/trivial", "benchmark_trivial", trivial)
+    app.add_url_rule(TRIVIAL_URL, "benchmark_trivial", trivial)
     return app
 
 
+def targets(dataset: Dataset) -> list[Target]:
+    """Return the trivial route and the pages to time."""
+    number = dataset.sample_numbers.get("ensuring_performance") or next(
+        iter(dataset.sample_numbers.values())
+    )
+    return [
+        Target(TRIVIAL, TRIVIAL_URL, "ok"),
+        # The layout and one small form, no query but the session's user: a floor for pages.
+        Target("(reference) login page", "/login", 'name="csrf_token"', reference=True),
+        Target("case list, first page", "/m/cases", 'href="/m/cases/DX-'),
+        Target(
+            "case list, filtered",
+            f"/m/cases?state=closed&category=wages&town={dataset.town_id}&page=2",
+            'href="/m/cases/DX-',
+        ),
+        Target(f"case page ({number})", f"/m/cases/{number}", number),
+        Target("dashboard", "/m/", 'href="/m/cases/DX-'),
+    ]
+
+
+@dataclass
+class Result:
+    """The best round of one target."""
+
+    rate: float = 0.0
+    #: CPU time of the server's workers per request in that round (None: not measured).
+    server_ms: float | None = None
+    #: CPU time of this process (the clients) per request in that round.
+    client_ms: float | None = None
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def serve(fd: int, database_url: str, workers: int) -> None:
+    """Run gunicorn serving :func:`build_app` on an already bound socket (in the child)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"fd://{fd}",
+                "workers": workers,
+                "worker_class": "sync",
+                # As mediation.server: each worker builds its own app after the fork.
+                "preload_app": False,
+                "timeout": 120,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "mediation-bench",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return build_app(database_url)
+
+    Application().run()
+
+
+class Server:
+    """The benchmark's gunicorn, started on a free port of 127.0.0.1 and stopped at the end."""
+
+    def __init__(self, database_url: str, workers: int) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(256)
+        listener.set_inheritable(True)
+        self.host, self.port = listener.getsockname()[:2]
+        self.workers = workers
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.pages",
+                "serve",
+                str(listener.fileno()),
+                database_url,
+                str(workers),
+            ],
+            cwd=ROOT,
+            pass_fds=(listener.fileno(),),
+        )
+        listener.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until every worker has answered the trivial route."""
+        deadline = time.monotonic() + timeout
+        answered = 0
+        while answered < 4 * self.workers:
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server exited with status {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not answer in time")
+            try:
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                connection.request("GET", TRIVIAL_URL)
+                if connection.getresponse().status == 200:
+                    answered += 1
+                connection.close()
+            except OSError:
+                time.sleep(0.1)
+        while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the gunicorn workers (children of the arbiter), Linux only."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(child) for child in children]
+
+    def cpu_seconds(self) -> float | None:
+        """Return the CPU time (user + system) the workers have used so far."""
+        total = 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = self.worker_pids()
+        if not pids:
+            return None
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                return None
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
+    def stop(self) -> None:
+        """Stop gunicorn gracefully (SIGTERM), killing it if it does not stop in time."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --------------------------------------------------------------------------- the clients
+
+
+def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        parsed: SimpleCookie = SimpleCookie()
+        parsed.load(header)
+        for name, morsel in parsed.items():
+            jar[name] = morsel.value
+
+
+def _cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
+def http_log_in(host: str, port: int) -> str:
+    """Log the benchmark's mediator in through the login form; return the Cookie header."""
+    jar: dict[str, str] = {}
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        connection.request("GET", "/login", headers={"User-Agent": USER_AGENT})
+        response = connection.getresponse()
+        page = response.read().decode()
+        _cookies(response, jar)
+        match = _CSRF.search(page)
+        if match is None:
+            raise SystemExit("the login page has no CSRF token")
+        body = urlencode(
+            {
+                "username": MEDIATOR_USERNAME,
+                "password": MEDIATOR_PASSWORD,
+                "csrf_token": match.group(1),
+            }
+        )
+        connection.request(
+            "POST",
+            "/login",
+            body=body,
+            headers={
+                "User-Agent": USER_AGENT,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": _cookie_header(jar),
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        if response.status != 302:
+            raise SystemExit(f"logging in failed with {response.status}")
+        _cookies(response, jar)
+    finally:
+        connection.close()
+    return _cookie_header(jar)
+
+
+def http_check(host: str, port: int, cookie: str, target: Target) -> None:
+    """Fail unless the page answers 200 with what it should show."""
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        connection.request("GET", target.url, headers={"User-Agent": USER_AGENT, "Cookie": cookie})
+        response = connection.getresponse()
+        body = response.read().decode()
+    finally:
+        connection.close()
+    if response.status != 200 or target.expect not in body:
+        raise SystemExit(
+            f"{target.name}: {target.url} answered {response.status} without "
+            f"{target.expect!r}:\n{body[:600]}"
+        )
+
+
+@dataclass
+class _Load:
+    """What the client threads of one timed run share."""
+
+    url: str
+    headers: dict[str, str]
+    deadline: float = 0.0
+    counts: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _client(host: str, port: int, load: _Load, slot: int, start: threading.Barrier) -> None:
+    connection = http.client.HTTPConnection(host, port, timeout=120)
+    count = 0
+    try:
+        start.wait()
+        while time.perf_counter() < load.deadline:
+            connection.request("GET", load.url, headers=load.headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                load.errors.append(f"{load.url} answered {response.status} while being timed")
+                return
+            count += 1
+    except OSError as exc:
+        load.errors.append(f"{load.url}: {exc}")
+    finally:
+        load.counts[slot] = count
+        connection.close()
+
+
+def http_rate(
+    server: Server, cookie: str, url: str, *, clients: int, seconds: float
+) -> tuple[Result, int]:
+    """Drive ``url`` with ``clients`` threads for ``seconds``; return the rate and requests."""
+    load = _Load(url, {"User-Agent": USER_AGENT, "Cookie": cookie}, counts=[0] * clients)
+    start = threading.Barrier(clients + 1)
+    threads = [
+        threading.Thread(target=_client, args=(server.host, server.port, load, i, start))
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    cpu_before = server.cpu_seconds()
+    client_before = time.process_time()
+    started = time.perf_counter()
+    load.deadline = started + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_before
+    cpu_after = server.cpu_seconds()
+    if load.errors:
+        raise SystemExit(load.errors[0])
+    requests = sum(load.counts)
+    if requests == 0:
+        raise SystemExit(f"{url}: no request finished in {seconds} s")
+    server_ms = None
+    if cpu_before is not None and cpu_after is not None:
+        server_ms = 1000 * (cpu_after - cpu_before) / requests
+    return Result(requests / elapsed, server_ms, 1000 * client_cpu / requests), requests
+
+
+def measure_http(
+    server: Server,
+    cookie: str,
+    pages: list[Target],
+    *,
+    clients: int,
+    seconds: float,
+    rounds: int,
+    warmup: float,
+) -> dict[str, Result]:
+    """Return the best round of each target over interleaved rounds."""
+    for target in pages:
+        http_rate(server, cookie, target.url, clients=clients, seconds=warmup)
+    best: dict[str, Result] = defaultdict(Result)
+    for round_number in range(1, rounds + 1):
+        for target in pages:
+            result, _ = http_rate(server, cookie, target.url, clients=clients, seconds=seconds)
+            if result.rate > best[target.name].rate:
+                best[target.name] = result
+        print(f"  round {round_number}/{rounds} done", file=sys.stderr)
+    return dict(best)
+
+
+# --------------------------------------------------------------------------- in process
+
+
 def log_in(client: FlaskClient) -> None:
-    """Log the benchmark's mediator in through the login form."""
+    """Log the benchmark's mediator in through the login form (test client)."""
     page = client.get("/login").get_data(as_text=True)
     match = _CSRF.search(page)
     if match is None:
@@ -91,28 +426,8 @@ def log_in(client: FlaskClient) -> None:
         raise SystemExit(f"logging in failed with {response.status_code}")
 
 
-def targets(dataset: Dataset) -> list[Target]:
-    """Return the trivial route and the pages to time."""
-    number = dataset.sample_numbers.get("ensuring_performance") or next(
-        iter(dataset.sample_numbers.values())
-    )
-    return [
-        Target(TRIVIAL, "/benchmark/trivial", "ok"),
-        # The layout and one small form, no query but the session's user: a floor for pages.
-        Target("(reference) login page", "/login", 'name="csrf_token"', reference=True),
-        Target("case list, first page", "/m/cases", 'href="/m/cases/DX-'),
-        Target(
-            "case list, filtered",
-            f"/m/cases?state=closed&category=wages&town={dataset.town_id}&page=2",
-            'href="/m/cases/DX-',
-        ),
-        Target(f"case page ({number})", f"/m/cases/{number}", number),
-        Target("dashboard", "/m/", 'href="/m/cases/DX-'),
-    ]
-
-
 def check(client: FlaskClient, target: Target) -> None:
-    """Fail unless the page answers 200 with what it should show."""
+    """Fail unless the page answers 200 with what it should show (test client)."""
     response = client.get(target.url)
     body = response.get_data(as_text=True)
     if response.status_code != 200 or target.expect not in body:
@@ -123,7 +438,7 @@ def check(client: FlaskClient, target: Target) -> None:
 
 
 def rate(client: FlaskClient, url: str, requests: int) -> float:
-    """Send ``requests`` sequential requests; return requests per second."""
+    """Send ``requests`` sequential requests through the test client; return requests/s."""
     get = client.get
     started = time.perf_counter()
     for _ in range(requests):
@@ -133,40 +448,61 @@ def rate(client: FlaskClient, url: str, requests: int) -> float:
     return requests / (time.perf_counter() - started)
 
 
-def measure(
+def measure_in_process(
     client: FlaskClient, pages: list[Target], *, requests: int, rounds: int, warmup: int
-) -> dict[str, float]:
-    """Return the best rate of each target over interleaved rounds."""
+) -> dict[str, Result]:
+    """Return the best rate of each target over interleaved rounds (test client)."""
     for target in pages:
         rate(client, target.url, warmup)
-    best: dict[str, float] = defaultdict(float)
+    best: dict[str, Result] = defaultdict(Result)
     for round_number in range(1, rounds + 1):
         for target in pages:
-            best[target.name] = max(best[target.name], rate(client, target.url, requests))
+            started = time.process_time()
+            value = rate(client, target.url, requests)
+            cpu_ms = 1000 * (time.process_time() - started) / requests
+            if value > best[target.name].rate:
+                best[target.name] = Result(value, cpu_ms, None)
         print(f"  round {round_number}/{rounds} done", file=sys.stderr)
     return dict(best)
 
 
-def table(rates: dict[str, float], pages: list[Target]) -> str:
-    """Format the results: page, rate, trivial rate, ratio, target, met."""
-    trivial = rates[TRIVIAL]
+# --------------------------------------------------------------------------- the table
+
+
+def table(results: dict[str, Result], pages: list[Target]) -> str:
+    """Format the results: page, rate, ratio to the trivial route, target, CPU per request."""
+    trivial = results[TRIVIAL].rate
+    trivial_cpu = results[TRIVIAL].server_ms
     references = {t.name for t in pages if t.reference}
     lines = [
-        f"{'page':<36} {'rate/s':>8} {'ms/req':>8} {'trivial/s':>10} {'ratio':>6} "
-        f"{'target':>7}  met",
-        "-" * 90,
+        f"{'page':<34} {'rate/s':>8} {'trivial/s':>9} {'ratio':>6} {'target':>6}  "
+        f"{'met':<14} {'srv ms/req':>10} {'cli ms/req':>10}",
+        "-" * 106,
     ]
-    for name, value in rates.items():
-        if name == TRIVIAL:
+    for target in pages:
+        result = results[target.name]
+        server = "" if result.server_ms is None else f"{result.server_ms:.2f}"
+        client = "" if result.client_ms is None else f"{result.client_ms:.2f}"
+        if target.name == TRIVIAL:
+            lines.append(
+                f"{target.name:<34} {result.rate:>8.1f} {'':>9} {'':>6} {'':>6}  "
+                f"{'':<14} {server:>10} {client:>10}"
+            )
             continue
-        ratio = value / trivial
+        ratio = result.rate / trivial
         met = "met" if ratio >= TARGET else "NOT met"
-        if name in references:
+        if target.name in references:
             met = "(not a target)"
         lines.append(
-            f"{name:<36} {value:>8.1f} {1000 / value:>8.2f} {trivial:>10.1f} {ratio:>6.3f} "
-            f"{'≥ 0.30':>7}  {met}"
+            f"{target.name:<34} {result.rate:>8.1f} {trivial:>9.1f} {ratio:>6.3f} "
+            f"{TARGET:>6.2f}  {met:<14} {server:>10} {client:>10}"
         )
+    if trivial_cpu:
+        lines.append(
+            "srv ms/req: CPU of the server per request (gunicorn workers, or this process "
+            "in-process);"
+        )
+        lines.append("cli ms/req: CPU of the client threads per request (HTTP mode).")
     return "\n".join(lines)
 
 
@@ -290,15 +626,67 @@ def profile(
 # --------------------------------------------------------------------------- main
 
 
+def _dataset(args: argparse.Namespace, scratch: str) -> Dataset:
+    path = args.path or Path(scratch) / "bench.sqlite3"
+    if args.reuse and path.exists():
+        dataset = describe(path)
+        print(f"using {path}: {dataset.cases} cases, {dataset.rows} rows")
+    else:
+        dataset = generate(path, cases=args.cases)
+        print(
+            f"generated {dataset.cases} cases ({dataset.organization_cases} of the "
+            f"mediator's organisation), {dataset.rows} rows in {dataset.seconds:.1f} s"
+        )
+    return dataset
+
+
+def _run_http(args: argparse.Namespace, dataset: Dataset, pages: list[Target]) -> dict[str, Any]:
+    with Server(dataset.url, args.workers) as server:
+        server.wait_ready()
+        cookie = http_log_in(server.host, server.port)
+        for target in pages:
+            http_check(server.host, server.port, cookie, target)
+        print(
+            f"timing {len(pages)} targets over HTTP: gunicorn with {args.workers} sync "
+            f"workers on {server.host}:{server.port}, {args.clients} client threads, "
+            f"{args.seconds:g} s × {args.rounds} rounds each (best round), after "
+            f"{args.warmup:g} s of warm-up"
+        )
+        return measure_http(
+            server,
+            cookie,
+            pages,
+            clients=args.clients,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            warmup=args.warmup,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate the data, time the pages, print the table; profile the pages that miss."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        # The child process of Server: python -m benchmarks.pages serve FD URL WORKERS.
+        serve(int(argv[1]), argv[2], int(argv[3]))
+        return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the database")
-    parser.add_argument("--requests", type=int, default=100, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best counts")
-    parser.add_argument("--warmup", type=int, default=10, help="requests before timing")
     parser.add_argument("--path", type=Path, help="database file (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true", help="use the database at --path as it is")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best counts")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per target per round")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per target")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time sequential requests through the Flask test client instead of HTTP",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=100, help="requests per round (--in-process)"
+    )
     parser.add_argument(
         "--no-profile", action="store_true", help="do not profile pages that miss the target"
     )
@@ -308,40 +696,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch:
-        path = args.path or Path(scratch) / "bench.sqlite3"
-        if args.reuse and path.exists():
-            dataset = describe(path)
-            print(f"using {path}: {dataset.cases} cases, {dataset.rows} rows")
-        else:
-            dataset = generate(path, cases=args.cases)
-            print(
-                f"generated {dataset.cases} cases ({dataset.organization_cases} of the "
-                f"mediator's organisation), {dataset.rows} rows in {dataset.seconds:.1f} s"
-            )
-        app = build_app(dataset)
-        client = app.test_client()
-        log_in(client)
+        dataset = _dataset(args, scratch)
         pages = targets(dataset)
-        for target in pages:
-            check(client, target)
-        print(
-            f"timing {len(pages)} targets: {args.requests} sequential requests × "
-            f"{args.rounds} rounds each (best round), after {args.warmup} warm-up requests"
-        )
-        rates = measure(
-            client, pages, requests=args.requests, rounds=args.rounds, warmup=args.warmup
-        )
+        app = build_app(dataset.url)
+        client = app.test_client()
+        if args.in_process:
+            log_in(client)
+            for target in pages:
+                check(client, target)
+            print(
+                f"timing {len(pages)} targets in process (Flask test client): "
+                f"{args.requests} sequential requests × {args.rounds} rounds each (best round)"
+            )
+            results = measure_in_process(
+                client, pages, requests=args.requests, rounds=args.rounds, warmup=10
+            )
+        else:
+            results = _run_http(args, dataset, pages)
         print()
-        print(table(rates, pages))
+        print(table(results, pages))
+        trivial = results[TRIVIAL].rate
         missed = [
             t
             for t in pages
-            if t.name != TRIVIAL and not t.reference and rates[t.name] / rates[TRIVIAL] < TARGET
+            if t.name != TRIVIAL and not t.reference and results[t.name].rate / trivial < TARGET
         ]
         if missed and not args.no_profile:
-            print("\nProfiles of the pages that miss the target:")
+            print("\nProfiles of the pages that miss the target (in process, test client):")
+            if not args.in_process:
+                log_in(client)
             for target in missed:
-                print(profile(app, client, target, dataset, max(10, args.requests // 4)))
+                print(profile(app, client, target, dataset, 25))
         get_database(app).dispose()
     return 1 if missed and args.check else 0
 

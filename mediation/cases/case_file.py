@@ -378,7 +378,8 @@ _EVENTS = (
 
 
 def _rows(session: Session, statement: Any, case_id: int) -> list[Row[Any]]:
-    return list(session.execute(statement, {"case_id": case_id}))
+    # Plain SQL statements: the connection runs them without the ORM session's layer.
+    return list(session.connection().execute(statement, {"case_id": case_id}))
 
 
 def _event_details(payload: str) -> tuple[tuple[str, Any], ...]:
@@ -406,10 +407,11 @@ def _party(row: Row[Any]) -> PartyView:
 
 def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
     """Read everything the case page shows about a case, as of ``today`` (Asia/Shanghai)."""
-    case = session.execute(_CASE_STATEMENT, {"case_id": case_id}).one_or_none()
+    connection = session.connection()
+    case = connection.execute(_CASE_STATEMENT, {"case_id": case_id}).one_or_none()
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
-    agreement_row = session.execute(_AGREEMENT, {"case_id": case_id}).one_or_none()
+    agreement_row = connection.execute(_AGREEMENT, {"case_id": case_id}).one_or_none()
     # Read even without an agreement, so every page costs the same number of queries.
     terms = _rows(session, _TERMS, case_id)
     instalments = _rows(session, _INSTALMENTS, case_id)

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from mediation.people.models import User
+from sqlalchemy import Integer, bindparam, select
+
+from mediation.tables import USER
 from mediation.web.db import read_session
 from mediation.web.session_user import SessionUser, parse_token
+
+# Every request with a session runs this: the columns it needs, as plain SQL built once (an
+# ORM ``session.get(User)`` costs five times as much, for a row nothing else on the page uses).
+_USER_STATEMENT = select(
+    USER.c.id,
+    USER.c.username,
+    USER.c.display_name,
+    USER.c.role,
+    USER.c.organization_id,
+    USER.c.zone_id,
+    USER.c.locale,
+    USER.c.session_epoch,
+    USER.c.active,
+).where(USER.c.id == bindparam("user_id", type_=Integer))
 
 
 def load_session_user(token: str) -> SessionUser | None:
@@ -13,7 +29,16 @@ def load_session_user(token: str) -> SessionUser | None:
     if parsed is None:
         return None
     user_id, epoch = parsed
-    user = read_session().get(User, user_id)
+    user = read_session().connection().execute(_USER_STATEMENT, {"user_id": user_id}).first()
     if user is None or not user.active or user.session_epoch != epoch:
         return None
-    return SessionUser.from_user(user)
+    return SessionUser(
+        id_number=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        organization_id=user.organization_id,
+        zone_id=user.zone_id,
+        locale=user.locale,
+        session_epoch=user.session_epoch,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from mediation.cases.enums import Role
 from mediation.cases.queries import (
     MAX_SEARCH,
     CaseFilter,
+    CaseListItem,
     Scope,
     list_cases,
     town_options,
@@ -28,6 +30,7 @@ from mediation.web.access import allow
 from mediation.web.db import read_session
 from mediation.web.errors import error_page
 from mediation.web.mediator import blueprint
+from mediation.web.navigation import translated
 
 PER_PAGE = 25
 
@@ -113,6 +116,39 @@ def parse_list_request(args: MultiDict[str, str]) -> ListRequest:
     )
 
 
+@dataclass(frozen=True)
+class ListRow:
+    """A row of the list with what the page shows of it, ready to print.
+
+    Built in Python: the same work done by the template (a call per link, label, date and
+    amount) costs several times as much.
+    """
+
+    item: CaseListItem
+    url: str
+    received: str
+    state: str
+    category: str
+    claimed: str
+
+
+def list_rows(
+    items: Iterable[CaseListItem], states: Mapping[str, str], categories: Mapping[str, str]
+) -> list[ListRow]:
+    """Return the rows of a page of cases, with their links and translated names."""
+    return [
+        ListRow(
+            item=item,
+            url=case_url(item.number),
+            received=item.received_on.isoformat(),
+            state=states.get(item.state, item.state),
+            category=categories.get(item.category, item.category),
+            claimed=format_yuan(item.claimed_fen),
+        )
+        for item in items
+    ]
+
+
 def page_window(current: int, pages: int, *, around: int = 2) -> list[int | None]:
     """Return the page numbers to link: first, last and a few around ``current``; None is a gap."""
     shown = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
@@ -159,16 +195,17 @@ def case_list() -> ResponseReturnValue:
         values: dict[str, Any] = {**asked.kept, "page": number}
         return url_for("mediator.case_list", **values)
 
+    states = translated(STATES)
+    categories = translated(CATEGORIES)
     return render_template(
         "mediator/case_list.html",
         page=page,
+        rows=list_rows(page.items, states, categories),
         asked=asked,
         towns=town_options(session),
-        states=STATES,
-        categories=CATEGORIES,
-        case_url=case_url,
+        states=states,
+        categories=categories,
         page_url=page_url,
         page_numbers=page_window(page.number, page.pages),
-        format_yuan=format_yuan,
         today=today,
     )

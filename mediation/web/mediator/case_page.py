@@ -33,8 +33,8 @@ from mediation.money import format_yuan
 from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
 from mediation.web.mediator import blueprint
-from mediation.web.mediator.scope import case_for_mediator
-from mediation.web.navigation import current_locale
+from mediation.web.mediator.scope import case_id_for_mediator
+from mediation.web.navigation import current_locale, translated, translated_labels
 from workflows.case import ENDED_STATES, STATE_LABELS_ZH, TRIGGERS, CaseState
 from workflows.diagram import render_svg
 from workflows.guards import Blocker
@@ -211,11 +211,12 @@ def action_entries(
 ) -> dict[str, ActionEntry]:
     """Return a form for every trigger declared now and every recording action allowed now."""
     entries: dict[str, ActionEntry] = {}
+    names = translated(labels.ACTIONS)
     for decision in case_file.decisions():
         blocking = [b for b in decision.blockers if b.guard not in INPUT_GUARDS]
         entries[decision.trigger] = ActionEntry(
             action=decision.trigger,
-            label=labels.ACTIONS[decision.trigger],
+            label=names[decision.trigger],
             form=_fresh_form(case_file, decision.trigger),
             is_trigger=True,
             dest=decision.dest.value if decision.dest else None,
@@ -226,7 +227,7 @@ def action_entries(
     for action in case_file.recording_actions():
         entries[action] = ActionEntry(
             action=action,
-            label=labels.ACTIONS[action],
+            label=names[action],
             form=_fresh_form(case_file, action),
             is_trigger=False,
             confirm_only=action in NO_INPUT,
@@ -310,7 +311,7 @@ def render_case_page(
             diagram=diagram(case_file.state),
             submitted_action=submitted[0] if submitted else None,
             page_error=page_error,
-            labels=labels,
+            labels=translated_labels(),
             state_zh={s.value: label for s, label in STATE_LABELS_ZH.items()},
             level_label=_level_label(case_file.organization_level),
             format_yuan=format_yuan,
@@ -324,9 +325,7 @@ def render_case_page(
 def case_page(number: str) -> ResponseReturnValue:
     """Show one case of the mediator's organisation (404 for any other)."""
     _check_number(number)
-    case = case_for_mediator(read_session(), number)
-    assert case.id is not None
-    return render_case_page(case.id)
+    return render_case_page(case_id_for_mediator(read_session(), number))
 
 
 @blueprint.post("/cases/<number>/actions/<action>")
@@ -338,9 +337,7 @@ def act(number: str, action: str) -> ResponseReturnValue:
         abort(404)
     _check_number(number)
     session = read_session()
-    case = case_for_mediator(session, number)
-    case_id = case.id
-    assert case_id is not None
+    case_id = case_id_for_mediator(session, number)
     # End the read transaction: the page shown after this request must see its own write.
     session.rollback()
 

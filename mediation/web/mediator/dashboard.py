@@ -22,6 +22,7 @@ from mediation.web.access import allow
 from mediation.web.db import read_session
 from mediation.web.mediator import blueprint
 from mediation.web.mediator.case_list import case_url
+from mediation.web.navigation import translated
 from workflows.case import MEDIATING_STATES, CaseState
 
 #: States in which the organisation still has work to do on a case, shown first.
@@ -41,18 +42,19 @@ def dashboard() -> ResponseReturnValue:
     today = clock.today()
     scope = Scope.organization(current_user.organization_id)
     counts = state_counts(session, scope=scope)
+    names = translated(STATES)
     return render_template(
         "mediator/dashboard.html",
         today=today,
         organization=organization_summary(session, current_user.organization_id),
-        active=[(s.value, STATES[s.value], counts[s.value]) for s in CaseState if s in ACTIVE],
-        ended=[(s.value, STATES[s.value], counts[s.value]) for s in CaseState if s not in ACTIVE],
+        active=[(s.value, names[s.value], counts[s.value]) for s in CaseState if s in ACTIVE],
+        ended=[(s.value, names[s.value], counts[s.value]) for s in CaseState if s not in ACTIVE],
         total=sum(counts.values()),
         overdue=overdue_cases(session, scope=scope, today=today),
         due=instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS),
         due_within=DUE_WITHIN_DAYS,
         recent=recently_changed(session, scope=scope),
-        state_labels=STATES,
+        state_labels=names,
         case_url=case_url,
         format_yuan=format_yuan,
     )
