@@ -320,7 +320,8 @@ _CASE_STATEMENT = (
     .where(CASE.c.id == _id())
 )
 _PARTIES = select(PARTY).where(PARTY.c.case_id == _id()).order_by(PARTY.c.role.desc())
-_CLAIMS = select(CLAIM).where(CLAIM.c.case_id == _id()).order_by(CLAIM.c.id)
+# Shared with mediation.cases.document_data: the rows of one case, by bound case_id.
+CLAIMS_OF_CASE = select(CLAIM).where(CLAIM.c.case_id == _id()).order_by(CLAIM.c.id)
 _INTERVIEWS = (
     select(INTERVIEW, USER.c.display_name.label("mediator_name"))
     .select_from(INTERVIEW.outerjoin(USER, USER.c.id == INTERVIEW.c.mediator_id))
@@ -333,20 +334,20 @@ _SESSIONS = (
     .order_by(JOINT_SESSION.c.held_on, JOINT_SESSION.c.id)
 )
 _OFFERS = select(OFFER).where(OFFER.c.case_id == _id()).order_by(OFFER.c.made_on, OFFER.c.id)
-_AGREEMENT = select(AGREEMENT).where(AGREEMENT.c.case_id == _id())
-_TERMS = (
+AGREEMENT_OF_CASE = select(AGREEMENT).where(AGREEMENT.c.case_id == _id())
+TERMS_OF_CASE = (
     select(TERM)
     .join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id)
     .where(AGREEMENT.c.case_id == _id())
     .order_by(TERM.c.id)
 )
-_INSTALMENTS = (
+INSTALMENTS_OF_CASE = (
     select(INSTALMENT)
     .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
     .where(AGREEMENT.c.case_id == _id())
     .order_by(INSTALMENT.c.seq)
 )
-_PAYMENTS = (
+PAYMENTS_OF_CASE = (
     select(PAYMENT).where(PAYMENT.c.case_id == _id()).order_by(PAYMENT.c.paid_on, PAYMENT.c.id)
 )
 _CONVERSIONS = select(CONVERSION).where(CONVERSION.c.case_id == _id()).order_by(CONVERSION.c.id)
@@ -411,10 +412,10 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
     case = connection.execute(_CASE_STATEMENT, {"case_id": case_id}).one_or_none()
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
-    agreement_row = connection.execute(_AGREEMENT, {"case_id": case_id}).one_or_none()
+    agreement_row = connection.execute(AGREEMENT_OF_CASE, {"case_id": case_id}).one_or_none()
     # Read even without an agreement, so every page costs the same number of queries.
-    terms = _rows(session, _TERMS, case_id)
-    instalments = _rows(session, _INSTALMENTS, case_id)
+    terms = _rows(session, TERMS_OF_CASE, case_id)
+    instalments = _rows(session, INSTALMENTS_OF_CASE, case_id)
     agreement: AgreementView | None = None
     if agreement_row is not None:
         agreement = AgreementView(
@@ -460,7 +461,7 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
         parties=tuple(_party(r) for r in _rows(session, _PARTIES, case_id)),
         claims=tuple(
             ClaimView(r.category, r.amount_fen, r.description)
-            for r in _rows(session, _CLAIMS, case_id)
+            for r in _rows(session, CLAIMS_OF_CASE, case_id)
         ),
         interviews=tuple(
             InterviewView(r.party_role, r.held_on, r.notes, r.mediator_name or "")
@@ -477,7 +478,7 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
         agreement=agreement,
         payments=tuple(
             PaymentView(r.paid_on, r.amount_fen, r.method, r.receipt_ref)
-            for r in _rows(session, _PAYMENTS, case_id)
+            for r in _rows(session, PAYMENTS_OF_CASE, case_id)
         ),
         conversions=tuple(
             ConversionView(

@@ -34,17 +34,19 @@ from documents.context import (
     amount,
     chinese_date,
 )
+from mediation.cases.case_file import (
+    AGREEMENT_OF_CASE,
+    CLAIMS_OF_CASE,
+    INSTALMENTS_OF_CASE,
+    PAYMENTS_OF_CASE,
+    TERMS_OF_CASE,
+)
 from mediation.cases.enums import CATEGORY_LABELS, Category, Outcome, PartyRole, PaymentMethod
 from mediation.errors import MediationError, NotFound
 from mediation.tables import (
-    AGREEMENT,
     CASE,
-    CLAIM,
-    INSTALMENT,
     ORGANIZATION,
     PARTY,
-    PAYMENT,
-    TERM,
     USER,
 )
 from workflows import deadlines as rules
@@ -80,23 +82,6 @@ _CASE = (
     .where(CASE.c.id == _id())
 )
 _PARTIES = select(PARTY).where(PARTY.c.case_id == _id())
-_CLAIMS = select(CLAIM).where(CLAIM.c.case_id == _id()).order_by(CLAIM.c.id)
-_AGREEMENT = select(AGREEMENT).where(AGREEMENT.c.case_id == _id())
-_TERMS = (
-    select(TERM)
-    .join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id)
-    .where(AGREEMENT.c.case_id == _id())
-    .order_by(TERM.c.id)
-)
-_INSTALMENTS = (
-    select(INSTALMENT)
-    .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
-    .where(AGREEMENT.c.case_id == _id())
-    .order_by(INSTALMENT.c.seq)
-)
-_PAYMENTS = (
-    select(PAYMENT).where(PAYMENT.c.case_id == _id()).order_by(PAYMENT.c.paid_on, PAYMENT.c.id)
-)
 
 
 def category_label(category: str) -> str:
@@ -190,18 +175,18 @@ def document_context(
 
 
 def _claims(session: Session, case_id: int) -> tuple[list[ItemData], int]:
-    claims = [_item(row) for row in _rows(session, _CLAIMS, case_id)]
+    claims = [_item(row) for row in _rows(session, CLAIMS_OF_CASE, case_id)]
     return claims, sum(claim["amount"]["fen"] for claim in claims)
 
 
 def _agreement(session: Session, case: Row[Any], common: DocumentContext) -> AgreementContext:
-    agreement = session.execute(_AGREEMENT, {"case_id": case.id}).one_or_none()
-    terms = [_term(row) for row in _rows(session, _TERMS, case.id)]
+    agreement = session.execute(AGREEMENT_OF_CASE, {"case_id": case.id}).one_or_none()
+    terms = [_term(row) for row in _rows(session, TERMS_OF_CASE, case.id)]
     if agreement is None or not terms:
         raise DocumentUnavailable(f"case {case.number} has no drafted agreement")
     instalments: list[InstalmentData] = [
         {"seq": row.seq, "due_on": chinese_date(row.due_on), "amount": amount(row.amount_fen)}
-        for row in _rows(session, _INSTALMENTS, case.id)
+        for row in _rows(session, INSTALMENTS_OF_CASE, case.id)
     ]
     claims, claimed = _claims(session, case.id)
     effective: date | None = agreement.effective_on
@@ -276,8 +261,8 @@ def _rejection_notice(
 def _performance_confirmation(
     session: Session, case: Row[Any], common: DocumentContext
 ) -> PerformanceConfirmationContext:
-    agreement = session.execute(_AGREEMENT, {"case_id": case.id}).one_or_none()
-    terms = [_term(row) for row in _rows(session, _TERMS, case.id)]
+    agreement = session.execute(AGREEMENT_OF_CASE, {"case_id": case.id}).one_or_none()
+    terms = [_term(row) for row in _rows(session, TERMS_OF_CASE, case.id)]
     agreed = sum(term["amount"]["fen"] for term in terms)
     payments: list[PaymentData] = [
         {
@@ -286,7 +271,7 @@ def _performance_confirmation(
             "method": method_label(row.method),
             "receipt_ref": row.receipt_ref,
         }
-        for row in _rows(session, _PAYMENTS, case.id)
+        for row in _rows(session, PAYMENTS_OF_CASE, case.id)
     ]
     paid = sum(payment["amount"]["fen"] for payment in payments)
     if agreement is None or agreement.effective_on is None or agreed <= 0:
