@@ -42,6 +42,7 @@ from sqlalchemy import Table, insert, select
 from sqlmodel import Session
 
 from mediation.audit.chain import Actor, NewEvent, append_events
+from mediation.cases.actions import blank_party
 from mediation.cases.enums import CATEGORY_LABELS, Level, Outcome, PartyRole, Source, parse_category
 from mediation.clock import parse_date, utcnow
 from mediation.errors import InvalidInput
@@ -436,14 +437,6 @@ def _write(session: Session, plan: _Plan, actor: Actor) -> None:
             for row in plan.rows
         ],
     )
-    blank_party = {
-        "id_number": "",
-        "phone": "",
-        "address": "",
-        "legal_representative": "",
-        "agent_name": "",
-        "agent_phone": "",
-    }
     parties: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
@@ -452,7 +445,7 @@ def _write(session: Session, plan: _Plan, actor: Actor) -> None:
     for row, case_id in zip(plan.rows, case_ids, strict=True):
         parties.append(
             {
-                **blank_party,
+                **blank_party(),
                 "case_id": case_id,
                 "role": PartyRole.WORKER.value,
                 "name": row.applicant,
@@ -460,7 +453,7 @@ def _write(session: Session, plan: _Plan, actor: Actor) -> None:
         )
         parties.append(
             {
-                **blank_party,
+                **blank_party(),
                 "case_id": case_id,
                 "role": PartyRole.EMPLOYER.value,
                 "name": row.respondent,

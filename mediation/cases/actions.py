@@ -233,6 +233,11 @@ PARTY_FIELDS = (
 )
 
 
+def blank_party() -> dict[str, str]:
+    """Return every party column empty, to be overlaid with what is known."""
+    return dict.fromkeys(PARTY_FIELDS, "")
+
+
 def validate_party(role: str, values: Mapping[str, str]) -> None:
     """Check a party's identity number and phone; raise InvalidInput naming the field."""
     id_number = values.get("id_number", "")

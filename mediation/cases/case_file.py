@@ -300,7 +300,8 @@ class CaseFile:
         ]
 
 
-def _id() -> Any:
+def case_id_param() -> Any:
+    """The bound ``case_id`` parameter of the per-case statements built at import."""
     return bindparam("case_id", type_=Integer)
 
 
@@ -317,40 +318,46 @@ _CASE_STATEMENT = (
         .outerjoin(TOWN, TOWN.c.id == CASE.c.town_id)
         .outerjoin(USER, USER.c.id == CASE.c.mediator_id)
     )
-    .where(CASE.c.id == _id())
+    .where(CASE.c.id == case_id_param())
 )
-_PARTIES = select(PARTY).where(PARTY.c.case_id == _id()).order_by(PARTY.c.role.desc())
+_PARTIES = select(PARTY).where(PARTY.c.case_id == case_id_param()).order_by(PARTY.c.role.desc())
 # Shared with mediation.cases.document_data: the rows of one case, by bound case_id.
-CLAIMS_OF_CASE = select(CLAIM).where(CLAIM.c.case_id == _id()).order_by(CLAIM.c.id)
+CLAIMS_OF_CASE = select(CLAIM).where(CLAIM.c.case_id == case_id_param()).order_by(CLAIM.c.id)
 _INTERVIEWS = (
     select(INTERVIEW, USER.c.display_name.label("mediator_name"))
     .select_from(INTERVIEW.outerjoin(USER, USER.c.id == INTERVIEW.c.mediator_id))
-    .where(INTERVIEW.c.case_id == _id())
+    .where(INTERVIEW.c.case_id == case_id_param())
     .order_by(INTERVIEW.c.held_on, INTERVIEW.c.id)
 )
 _SESSIONS = (
     select(JOINT_SESSION)
-    .where(JOINT_SESSION.c.case_id == _id())
+    .where(JOINT_SESSION.c.case_id == case_id_param())
     .order_by(JOINT_SESSION.c.held_on, JOINT_SESSION.c.id)
 )
-_OFFERS = select(OFFER).where(OFFER.c.case_id == _id()).order_by(OFFER.c.made_on, OFFER.c.id)
-AGREEMENT_OF_CASE = select(AGREEMENT).where(AGREEMENT.c.case_id == _id())
+_OFFERS = (
+    select(OFFER).where(OFFER.c.case_id == case_id_param()).order_by(OFFER.c.made_on, OFFER.c.id)
+)
+AGREEMENT_OF_CASE = select(AGREEMENT).where(AGREEMENT.c.case_id == case_id_param())
 TERMS_OF_CASE = (
     select(TERM)
     .join(AGREEMENT, AGREEMENT.c.id == TERM.c.agreement_id)
-    .where(AGREEMENT.c.case_id == _id())
+    .where(AGREEMENT.c.case_id == case_id_param())
     .order_by(TERM.c.id)
 )
 INSTALMENTS_OF_CASE = (
     select(INSTALMENT)
     .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
-    .where(AGREEMENT.c.case_id == _id())
+    .where(AGREEMENT.c.case_id == case_id_param())
     .order_by(INSTALMENT.c.seq)
 )
 PAYMENTS_OF_CASE = (
-    select(PAYMENT).where(PAYMENT.c.case_id == _id()).order_by(PAYMENT.c.paid_on, PAYMENT.c.id)
+    select(PAYMENT)
+    .where(PAYMENT.c.case_id == case_id_param())
+    .order_by(PAYMENT.c.paid_on, PAYMENT.c.id)
 )
-_CONVERSIONS = select(CONVERSION).where(CONVERSION.c.case_id == _id()).order_by(CONVERSION.c.id)
+_CONVERSIONS = (
+    select(CONVERSION).where(CONVERSION.c.case_id == case_id_param()).order_by(CONVERSION.c.id)
+)
 # Never the content column: a bundle can be large and the page only lists documents.
 _DOCUMENTS = (
     select(
@@ -360,7 +367,7 @@ _DOCUMENTS = (
         DOCUMENT.c.sha256,
         DOCUMENT.c.issued_at,
     )
-    .where(DOCUMENT.c.case_id == _id())
+    .where(DOCUMENT.c.case_id == case_id_param())
     .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id)
 )
 _EVENTS = (
@@ -373,7 +380,7 @@ _EVENTS = (
         EVENT.c.to_state,
         EVENT.c.payload,
     )
-    .where(EVENT.c.case_id == _id())
+    .where(EVENT.c.case_id == case_id_param())
     .order_by(EVENT.c.seq)
 )
 

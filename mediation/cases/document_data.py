@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlmodel import Session
 
@@ -40,6 +40,7 @@ from mediation.cases.case_file import (
     INSTALMENTS_OF_CASE,
     PAYMENTS_OF_CASE,
     TERMS_OF_CASE,
+    case_id_param,
 )
 from mediation.cases.enums import CATEGORY_LABELS, Category, Outcome, PartyRole, PaymentMethod
 from mediation.errors import MediationError, NotFound
@@ -64,10 +65,6 @@ class DocumentUnavailable(MediationError):
     """The case has no such document (yet): e.g. no agreement, or mediation did not fail."""
 
 
-def _id() -> Any:
-    return bindparam("case_id", type_=Integer)
-
-
 _CASE = (
     select(
         CASE,
@@ -79,9 +76,9 @@ _CASE = (
             USER, USER.c.id == CASE.c.mediator_id
         )
     )
-    .where(CASE.c.id == _id())
+    .where(CASE.c.id == case_id_param())
 )
-_PARTIES = select(PARTY).where(PARTY.c.case_id == _id())
+_PARTIES = select(PARTY).where(PARTY.c.case_id == case_id_param())
 
 
 def category_label(category: str) -> str:

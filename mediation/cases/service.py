@@ -19,10 +19,10 @@ from sqlmodel import Session
 from mediation import clock
 from mediation.audit.chain import Actor, EventRecord, append_event
 from mediation.cases.actions import (
-    PARTY_FIELDS,
     RECORDING_HANDLERS,
     TRIGGER_HANDLERS,
     Context,
+    blank_party,
     party_values,
     validate_party,
 )
@@ -276,9 +276,9 @@ def register_case(
     session.execute(
         insert(PARTY),
         [
-            {**_blank_party(), **worker_values, "case_id": case_id, "role": PartyRole.WORKER.value},
+            {**blank_party(), **worker_values, "case_id": case_id, "role": PartyRole.WORKER.value},
             {
-                **_blank_party(),
+                **blank_party(),
                 **employer_values,
                 "case_id": case_id,
                 "role": PartyRole.EMPLOYER.value,
@@ -309,7 +309,3 @@ def register_case(
         },
     )
     return case_id, event
-
-
-def _blank_party() -> dict[str, str]:
-    return dict.fromkeys(PARTY_FIELDS, "")

@@ -8,6 +8,7 @@ session carrying the old epoch stops being accepted at its next request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_login import UserMixin
 
@@ -32,8 +33,8 @@ class SessionUser(UserMixin):
         return f"{self.id_number}:{self.session_epoch}"
 
     @classmethod
-    def from_user(cls, user: User) -> SessionUser:
-        """Build the session user from the database row."""
+    def from_user(cls, user: User | Any) -> SessionUser:
+        """Build the session user from a ``User`` or a row with the same columns."""
         assert user.id is not None
         return cls(
             id_number=user.id,

@@ -32,13 +32,4 @@ def load_session_user(token: str) -> SessionUser | None:
     user = read_session().connection().execute(_USER_STATEMENT, {"user_id": user_id}).first()
     if user is None or not user.active or user.session_epoch != epoch:
         return None
-    return SessionUser(
-        id_number=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        organization_id=user.organization_id,
-        zone_id=user.zone_id,
-        locale=user.locale,
-        session_epoch=user.session_epoch,
-    )
+    return SessionUser.from_user(user)
