@@ -15,12 +15,18 @@ Both are warmed up, then timed in alternating rounds; the best round of each is 
 Targets: ``render_pdf`` takes at most 1.2 times the bare render, and the PDF is under 500 KB.
 The first render of the process (building the engine) is shown too.
 
+Also timed, for information (no target): the issued copy (``marks=``: number, version and
+verification URL in every footer, a QR code, the marks in the metadata) against bare
+WeasyPrint on the same marked HTML, and the archive bundle (案卷, PDF/A-3b) of the case with
+the issued agreement and a JSON case file attached, with its size and pages.
+
     python -m benchmarks.documents [--rounds 7] [--warmup 2] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import statistics
@@ -31,21 +37,40 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from documents import render
-from documents.context import DocumentKind
+from documents.archive import Attachment, render_archive_bundle
+from documents.context import (
+    ARCHIVE_BUNDLE,
+    ARCHIVE_TITLE,
+    ArchiveContext,
+    DocumentKind,
+    TimelineEventData,
+    chinese_date,
+    kind_title,
+    local_datetime,
+)
+from documents.marks import IssueMarks
 from mediation.audit.chain import Actor
 from mediation.cases.document_data import document_context
 from mediation.cases.service import ClaimInput, PartyInput, advance, register_case
 from mediation.db import Database
 from mediation.people.models import Organization
 from mediation.schema import upgrade
+from mediation.tables import EVENT
 
 TARGET_RATIO = 1.2
 TARGET_BYTES = 500 * 1024
 INSTALMENTS = 12
 ACTOR = Actor(None, "bench")
 TODAY = date(2026, 3, 2)
+NUMBER = "DX-2026-XY-00001"
+MARKS = IssueMarks(NUMBER, 1, f"https://tiaojie.example.cn/verify/{NUMBER}?v=1", TODAY)
+BUNDLE_NUMBER = "DX-2026-AJ-00001"
+BUNDLE_MARKS = IssueMarks(
+    BUNDLE_NUMBER, 1, f"https://tiaojie.example.cn/verify/{BUNDLE_NUMBER}?v=1", TODAY
+)
 
 WORKER = PartyInput(
     name="张伟",
@@ -84,8 +109,8 @@ def _agreement_data() -> dict[str, Any]:
     }
 
 
-def prepare_context(path: Path) -> dict[str, Any]:
-    """Make a signed case with 12 instalments; return its agreement's context."""
+def prepare_context(path: Path) -> tuple[dict[str, Any], list[TimelineEventData]]:
+    """Make a signed case with 12 instalments; return its agreement's context and events."""
     database = Database(f"sqlite:///{path}")
     upgrade(database.engine)
     with database.writing() as session:
@@ -129,10 +154,68 @@ def prepare_context(path: Path) -> dict[str, Any]:
             )
     with database.read_session() as session:
         context = document_context(
-            session, case_id, DocumentKind.AGREEMENT, number="DX-2026-XY-00001", today=TODAY
+            session, case_id, DocumentKind.AGREEMENT, number=NUMBER, today=TODAY
         )
+        rows = session.execute(
+            select(EVENT).where(EVENT.c.case_id == case_id).order_by(EVENT.c.seq)
+        ).all()
     database.dispose()
-    return dict(context)
+    events: list[TimelineEventData] = [
+        {
+            "seq": row.seq,
+            "at": local_datetime(row.created_at),
+            "actor": row.actor,
+            "action": row.action,
+            "from_state": row.from_state or "",
+            "to_state": "" if row.to_state == row.from_state else row.to_state or "",
+            "chain_hash": row.hash,
+        }
+        for row in rows
+    ]
+    return dict(context), events
+
+
+def bundle_input(
+    context: dict[str, Any], events: list[TimelineEventData], issued: bytes
+) -> tuple[ArchiveContext, list[Attachment]]:
+    """Return the archive bundle's context and attachments for the signed case."""
+    filename = f"{NUMBER}-v1.pdf"
+    archive: ArchiveContext = {
+        "kind": ARCHIVE_BUNDLE,
+        "title": ARCHIVE_TITLE,
+        "document_number": BUNDLE_NUMBER,
+        "archived_on": chinese_date(TODAY),
+        "organization": context["organization"],
+        "case_number": context["case_number"],
+        "category": context["category"],
+        "worker_name": context["worker"]["name"],
+        "employer_name": context["employer"]["name"],
+        "mediator": context["mediator"],
+        "received_on": context["received_on"],
+        "closed_on": chinese_date(TODAY),
+        "outcome": "调解成功",
+        "agreed_total": context["agreed_total"],
+        "paid_total": None,
+        "documents": [
+            {
+                "kind": DocumentKind.AGREEMENT.value,
+                "title": kind_title(DocumentKind.AGREEMENT.value),
+                "number": NUMBER,
+                "version": 1,
+                "issued_at": events[-1]["at"],
+                "issued_by": "bench",
+                "sha256": hashlib.sha256(issued).hexdigest(),
+                "filename": filename,
+            }
+        ],
+        "events": events,
+    }
+    case_file = json.dumps({"agreement": context, "events": events}, ensure_ascii=False).encode()
+    attachments = [
+        Attachment(filename, issued, "调解协议书 第1版", "application/pdf"),
+        Attachment("case-file.json", case_file, "案卷数据", "application/json"),
+    ]
+    return archive, attachments
 
 
 def _time(function: Any, *args: Any) -> tuple[float, bytes]:
@@ -149,24 +232,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-documents-") as tmp:
-        context = prepare_context(Path(tmp, "bench.sqlite3"))
+        context, events = prepare_context(Path(tmp, "bench.sqlite3"))
     kind = DocumentKind.AGREEMENT
     html = render.render_html(kind, context, inline_css=True)
+    marked_html = render.render_html(kind, context, inline_css=True, marks=MARKS)
     first_s, pdf = _time(render.render_pdf, kind, context)
+    issued = render.render_pdf(kind, context, marks=MARKS)
+    archive, attachments = bundle_input(context, events, issued)
     for _ in range(args.warmup):
         render.render_pdf(kind, context)
         render.bare_weasyprint_pdf(html)
+        render.render_pdf(kind, context, marks=MARKS)
+        render.bare_weasyprint_pdf(marked_html)
+        render_archive_bundle(archive, attachments, marks=BUNDLE_MARKS)
     ours: list[float] = []
     bare: list[float] = []
+    marked: list[float] = []
+    marked_bare: list[float] = []
+    bundled: list[float] = []
     bare_pdf = b""
+    bundle = b""
     for _ in range(args.rounds):
         elapsed, pdf = _time(render.render_pdf, kind, context)
         ours.append(elapsed)
         elapsed, bare_pdf = _time(render.bare_weasyprint_pdf, html)
         bare.append(elapsed)
+        elapsed, issued = _time(lambda: render.render_pdf(kind, context, marks=MARKS))
+        marked.append(elapsed)
+        elapsed, _ = _time(render.bare_weasyprint_pdf, marked_html)
+        marked_bare.append(elapsed)
+        elapsed, bundle = _time(
+            lambda: render_archive_bundle(archive, attachments, marks=BUNDLE_MARKS)
+        )
+        bundled.append(elapsed)
     best_ours, best_bare = min(ours), min(bare)
     ratio = best_ours / best_bare
+    marked_ratio = min(marked) / min(marked_bare)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    bundle_pages = len(PdfReader(io.BytesIO(bundle)).pages)
     figures = {
         "instalments": INSTALMENTS,
         "rounds": args.rounds,
@@ -183,6 +286,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "size_met": len(pdf) < TARGET_BYTES,
         "same_pdf": pdf == bare_pdf,
         "pages": pages,
+        "issued_render_s": round(min(marked), 4),
+        "issued_bare_weasyprint_s": round(min(marked_bare), 4),
+        "issued_ratio": round(marked_ratio, 3),
+        "issued_pdf_bytes": len(issued),
+        "bundle_render_s": round(min(bundled), 4),
+        "bundle_render_median_s": round(statistics.median(bundled), 4),
+        "bundle_pdf_bytes": len(bundle),
+        "bundle_attachment_bytes": sum(len(a.content) for a in attachments),
+        "bundle_pages": bundle_pages,
+        "bundle_events": len(events),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -207,6 +320,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"PDF size: {len(pdf) / 1024:.0f} KB  (target < {TARGET_BYTES // 1024} KB: {size_verdict})"
     )
     print(f"same PDF bytes as the bare render: {'yes' if figures['same_pdf'] else 'no'}")
+    print()
+    print("issued copy (marks: number, version, URL in every footer, QR code, metadata)")
+    print(f"{'figure':<44}{'best s':>9}{'median s':>10}")
+    rows = [
+        ("render_pdf(..., marks=...)", min(marked), statistics.median(marked)),
+        (
+            "bare WeasyPrint on the same marked HTML",
+            min(marked_bare),
+            statistics.median(marked_bare),
+        ),
+    ]
+    for name, best, median in rows:
+        print(f"{name:<44}{best:>9.3f}{median:>10.3f}")
+    print(f"ratio issued/bare: {marked_ratio:.2f}  PDF size: {len(issued) / 1024:.0f} KB")
+    print()
+    print(
+        f"archive bundle (PDF/A-3b, {len(events)} events, {len(attachments)} attachments of "
+        f"{figures['bundle_attachment_bytes'] / 1024:.0f} KB)"
+    )
+    print(f"{'render_archive_bundle':<44}{min(bundled):>9.3f}{statistics.median(bundled):>10.3f}")
+    print(f"bundle size: {len(bundle) / 1024:.0f} KB, pages: {bundle_pages}")
     return figures
 
 

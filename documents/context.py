@@ -10,9 +10,10 @@ their figures (``¥12,000.00``) and their capitals (``人民币壹万贰仟元�
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import NotRequired, TypedDict
+from typing import Final, NotRequired, TypedDict
+from zoneinfo import ZoneInfo
 
 from documents.capitals import yuan_in_capitals, yuan_in_figures
 
@@ -33,6 +34,22 @@ TITLES: dict[DocumentKind, str] = {
     DocumentKind.REJECTION_NOTICE: "不予受理通知书",
     DocumentKind.PERFORMANCE_CONFIRMATION: "履行确认书",
 }
+
+
+#: The kind of the archive bundle (案卷). It is not a :class:`DocumentKind`: it is rendered from
+#: an :class:`ArchiveContext` by :func:`documents.archive.render_archive_bundle`, as PDF/A-3b.
+ARCHIVE_BUNDLE: Final = "archive_bundle"
+ARCHIVE_TITLE: Final = "案卷"
+
+#: Where the times of a case are shown (the events are stored in UTC).
+LOCAL_TIMEZONE: Final = ZoneInfo("Asia/Shanghai")
+
+
+def kind_title(kind: str) -> str:
+    """Return the title of any kind of issued document, the archive bundle included."""
+    if kind == ARCHIVE_BUNDLE:
+        return ARCHIVE_TITLE
+    return TITLES[DocumentKind(kind)]
 
 
 class Amount(TypedDict):
@@ -174,6 +191,72 @@ class PerformanceConfirmationContext(DocumentContext):
     method: str
 
 
+class ArchivedDocumentData(TypedDict):
+    """An issued document as the archive bundle lists it; its PDF is one of the attachments."""
+
+    #: A :class:`DocumentKind` value.
+    kind: str
+    title: str
+    number: str
+    version: int
+    #: When it was issued, in Asia/Shanghai time (:func:`local_datetime`).
+    issued_at: str
+    #: Who issued it (a display name).
+    issued_by: str
+    #: The SHA-256 of the issued PDF (hex), as stored and verified.
+    sha256: str
+    #: The name of the attachment that holds the issued PDF (its SHA-256 is checked).
+    filename: str
+
+
+class TimelineEventData(TypedDict):
+    """One event of the case's hash chain."""
+
+    seq: int
+    #: The event's time in Asia/Shanghai (:func:`local_datetime`).
+    at: str
+    actor: str
+    #: What was done, as a person reads it (e.g. 受理).
+    action: str
+    #: The state before the event, as a person reads it ('' for the event that created the
+    #: case).
+    from_state: str
+    #: The state after it ('' when the event did not change the state: printed as no move).
+    to_state: str
+    #: The event's chain hash (hex); the bundle prints its first 12 characters.
+    chain_hash: str
+
+
+class ArchiveContext(TypedDict):
+    """案卷: the cover, the issued documents and the event timeline of an ended case."""
+
+    #: Always :data:`ARCHIVE_BUNDLE`.
+    kind: str
+    #: :data:`ARCHIVE_TITLE`.
+    title: str
+    #: The number the bundle is issued under (equal to its :class:`IssueMarks` number).
+    document_number: str
+    #: The archiving date, printed on the cover (equal to its marks' ``issued_on``).
+    archived_on: str
+    organization: str
+    case_number: str
+    category: str
+    worker_name: str
+    employer_name: str
+    mediator: str
+    received_on: str
+    closed_on: str
+    #: How the case ended, as a person reads it: 调解成功, 调解不成, 撤回申请, 不予受理 …
+    outcome: str
+    #: None when there was no agreement (or no payment).
+    agreed_total: Amount | None
+    paid_total: Amount | None
+    #: Every issued document, every version, in the order issued.
+    documents: list[ArchivedDocumentData]
+    #: The full event timeline, in chain order.
+    events: list[TimelineEventData]
+
+
 def amount(fen: int) -> Amount:
     """Return an amount of fen in figures and in capitals."""
     return {"fen": fen, "figures": yuan_in_figures(fen), "capitals": yuan_in_capitals(fen)}
@@ -184,3 +267,12 @@ def chinese_date(day: date | None) -> str:
     if day is None:
         return ""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def local_datetime(moment: datetime) -> str:
+    """Write a time in Asia/Shanghai to the second: 2026-03-02 14:05:09.
+
+    A naive time is taken as UTC, as the database stores it.
+    """
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")

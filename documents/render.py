@@ -16,29 +16,57 @@ subset, never embedded whole (``full_fonts`` costs seconds and megabytes).
 
 The templates are rendered by Jinja with autoescaping: a party's name or a clause is text,
 whatever it contains.
+
+A document is rendered in one of three ways (:func:`render_pdf`):
+
+- issued, with :class:`~documents.marks.IssueMarks`: number and version in the footer of every
+  page with the verification URL, a QR code of that URL in the signature area, and the number,
+  version and content digest in the PDF's metadata (see :mod:`documents.marks`);
+- a draft (``draft=True``): a diagonal 草稿 watermark on every page and the footer line
+  "草稿 · 未经签署盖章，不具法律效力", no number, no QR code;
+- plain (neither): the context's own number and verification slots, as before issuing existed.
+
+Every page's footer prints the content digest (内容摘要, :func:`documents.marks.context_digest`).
+The archive bundle is rendered as PDF/A-3b with attachments (:mod:`documents.archive`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import io
 import logging
 import mimetypes
 import re
 import threading
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
 from markupsafe import Markup
 
-from documents.context import TITLES, DocumentKind
+from documents.context import TITLES, DocumentKind, chinese_date
+from documents.marks import (
+    DIGEST_META,
+    DRAFT_NOTICE,
+    DRAFT_WATERMARK,
+    NUMBER_META,
+    VERSION_META,
+    IssueMarks,
+    context_digest,
+    qr_svg,
+)
+
+if TYPE_CHECKING:
+    from documents.archive import Attachment
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent
 TEMPLATES_DIR: Final = PACKAGE_DIR / "templates"
@@ -269,11 +297,85 @@ def _stylesheet_text() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 
 
+#: Printed under the QR code of an issued document.
+VERIFY_HINT: Final = "扫描二维码或访问页脚所列核验网址，可核验本文书是否为签发的原件。"
+
+
+def _check_marks(context: Mapping[str, object], marks: IssueMarks, date_key: str) -> None:
+    """Refuse marks that contradict the context: the copy would say two different things."""
+    number = context.get("document_number")
+    if number != marks.number:
+        raise ValueError(
+            f"the context is for document number {number!r}, the marks for {marks.number!r}"
+        )
+    printed = context.get(date_key)
+    if printed != chinese_date(marks.issued_on):
+        raise ValueError(
+            f"the context's {date_key} is {printed!r}, the marks say it was issued on "
+            f"{chinese_date(marks.issued_on)}"
+        )
+
+
+def page_values(
+    context: Mapping[str, object],
+    *,
+    marks: IssueMarks | None = None,
+    draft: bool = False,
+    date_key: str = "issued_on",
+) -> dict[str, object]:
+    """Return the values every template gets: the context, and how this copy is marked."""
+    if marks is not None and draft:
+        raise ValueError("a draft is not issued: it carries no issue marks")
+    values: dict[str, object] = {"verification_text": "", **context}
+    digest = context_digest(context)
+    values.update(
+        content_digest=digest,
+        draft=draft,
+        draft_notice=DRAFT_NOTICE,
+        draft_watermark=DRAFT_WATERMARK,
+        marks=marks,
+        custom_meta={},
+    )
+    if draft:
+        values.update(qr_svg="", verification_text="")
+    if marks is not None:
+        _check_marks(context, marks, date_key)
+        values.update(
+            qr_svg=qr_svg(marks.verification_url),
+            verification_text=VERIFY_HINT,
+            custom_meta={
+                NUMBER_META: marks.number,
+                VERSION_META: str(marks.version),
+                DIGEST_META: digest,
+            },
+        )
+    svg = values.get("qr_svg")
+    values["qr_svg"] = inline_svg(str(svg)) if svg else ""
+    return values
+
+
+def render_template(template: str, values: Mapping[str, object], *, inline_css: bool) -> str:
+    """Render one of our templates with its values (and, if asked, the stylesheet inline)."""
+    values = {**values, "stylesheet": Markup(_stylesheet_text()) if inline_css else ""}
+    try:
+        return _environment().get_template(template).render(values)
+    except jinja2.UndefinedError as error:
+        raise DocumentError(
+            f"the context of a {values.get('kind')!r} lacks a value: {error}"
+        ) from error
+
+
 def render_html(
-    kind: DocumentKind | str, context: Mapping[str, object], *, inline_css: bool = False
+    kind: DocumentKind | str,
+    context: Mapping[str, object],
+    *,
+    inline_css: bool = False,
+    marks: IssueMarks | None = None,
+    draft: bool = False,
 ) -> str:
     """Return the HTML of a document; with ``inline_css`` it carries its stylesheet.
 
+    ``marks`` and ``draft`` say how the copy is marked (see :func:`render_pdf`).
     :func:`render_pdf` applies the stylesheet parsed once per process instead; the
     self-contained form is for :func:`bare_weasyprint_pdf` (the benchmark's baseline) and
     for looking at a document in a browser.
@@ -281,15 +383,10 @@ def render_html(
     kind = DocumentKind(kind)
     if context.get("kind", kind.value) != kind.value:
         raise ValueError(f"a context for {context.get('kind')!r} cannot render a {kind.value!r}")
-    values: dict[str, object] = {"verification_text": "", "title": TITLES[kind], **context}
+    values = page_values(context, marks=marks, draft=draft)
+    values.setdefault("title", TITLES[kind])
     values["kind"] = kind.value
-    qr_svg = values.get("qr_svg")
-    values["qr_svg"] = inline_svg(str(qr_svg)) if qr_svg else ""
-    values["stylesheet"] = Markup(_stylesheet_text()) if inline_css else ""
-    try:
-        return _environment().get_template(TEMPLATES[kind]).render(values)
-    except jinja2.UndefinedError as error:
-        raise DocumentError(f"the context of a {kind.value!r} lacks a value: {error}") from error
+    return render_template(TEMPLATES[kind], values, inline_css=inline_css)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -384,17 +481,71 @@ def _raise_on_warnings(records: list[logging.LogRecord]) -> None:
         raise RenderWarningError(messages)
 
 
-def pdf_from_html(html: str) -> bytes:
-    """Render our HTML to PDF with the shared fonts, stylesheet and static-only fetcher."""
+@contextmanager
+def _attachment_source(content: bytes, media_type: str) -> Iterator[tuple[Any, None, None, str]]:
+    # What WeasyPrint reads an attachment from: the bytes, and their media type as given
+    # (WeasyPrint would otherwise guess it from the file name).
+    yield io.BytesIO(content), None, None, media_type
+
+
+def _deduplicate_associated_files(document: Any, pdf: Any) -> None:
+    # WeasyPrint 70 lists every PDF/A-3 associated file twice in the catalog's /AF array
+    # (once from the EmbeddedFiles name tree, once from the file specifications).
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
+def pdf_from_html(
+    html: str,
+    *,
+    pdf_variant: str | None = None,
+    attachments: Sequence[Attachment] = (),
+    attached_on: date | None = None,
+) -> bytes:
+    """Render our HTML to PDF with the shared fonts, stylesheet and static-only fetcher.
+
+    ``<meta>`` elements with names of their own become entries of the PDF's document
+    information dictionary (``custom_metadata``: how issued documents carry their number).
+    ``pdf_variant`` is WeasyPrint's (e.g. ``"pdf/a-3b"``); ``attachments`` are embedded as
+    associated files, dated ``attached_on`` (midnight) so the same input gives the same bytes.
+    """
     engine = _engine()
+    moment = datetime.combine(attached_on or date(2000, 1, 1), time())
+    embedded = []
+    for attachment in attachments:
+        item = engine.weasyprint.Attachment(
+            string=attachment.content,
+            url_fetcher=engine.fetcher,
+            name=attachment.filename,
+            description=attachment.description,
+            created=moment,
+            modified=moment,
+            relationship=attachment.af_relationship,
+        )
+        item.source = _attachment_source(attachment.content, attachment.media_type)
+        embedded.append(item)
     with _RENDER_LOCK, _weasyprint_warnings() as records:
         try:
             document = engine.weasyprint.HTML(
                 string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=engine.fetcher
             )
-            pdf: bytes = document.write_pdf(
-                stylesheets=[engine.stylesheet], font_config=engine.font_config
-            )
+            with warnings.catch_warnings():
+                # WeasyPrint 70 opens its sRGB profile for PDF/A and leaves the closing to the
+                # garbage collector (which closes it at once: no descriptor is leaked).
+                warnings.filterwarnings(
+                    "ignore", r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+                )
+                pdf: bytes = document.write_pdf(
+                    stylesheets=[engine.stylesheet],
+                    font_config=engine.font_config,
+                    custom_metadata=True,
+                    pdf_variant=pdf_variant,
+                    attachments=embedded or None,
+                    finisher=_deduplicate_associated_files,
+                )
         except engine.fatal_fetch_error as error:
             cause = error.__cause__
             message = str(cause) if isinstance(cause, RefusedURLError) else str(error)
@@ -403,9 +554,27 @@ def pdf_from_html(html: str) -> bytes:
     return pdf
 
 
-def render_pdf(kind: DocumentKind | str, context: Mapping[str, object]) -> bytes:
-    """Render a document of ``kind`` (see :class:`DocumentKind`) from its context to PDF."""
-    return pdf_from_html(render_html(kind, context))
+def render_pdf(
+    kind: DocumentKind | str,
+    context: Mapping[str, object],
+    *,
+    marks: IssueMarks | None = None,
+    draft: bool = False,
+) -> bytes:
+    """Render a document of ``kind`` (see :class:`DocumentKind`) from its context to PDF.
+
+    - ``marks``: an issued copy. The footer of every page prints ``文书编号：<number>
+      第<version>版`` and the verification URL, the signature area a QR code of that URL, and
+      the PDF's Info dictionary carries the number and version (:func:`documents.marks.
+      read_marks`). The context's ``document_number`` and ``issued_on`` must agree with the
+      marks (:class:`ValueError` otherwise).
+    - ``draft=True``: a diagonal 草稿 watermark on every page and the footer line
+      "草稿 · 未经签署盖章，不具法律效力"; no number, no QR code. Not with ``marks``.
+    - neither: the context's number, and its own ``qr_svg``/``verification_text`` if any.
+
+    Every page's footer prints the content digest (内容摘要) of the context.
+    """
+    return pdf_from_html(render_html(kind, context, marks=marks, draft=draft))
 
 
 def bare_weasyprint_pdf(html: str) -> bytes:

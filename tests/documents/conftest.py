@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -117,3 +118,34 @@ def rendered(documents_database: Database) -> dict[DocumentKind, Rendered]:
             pdf = render.render_pdf(kind, context)
         result[kind] = Rendered(kind, case_id, context, pdf, [r.getMessage() for r in records])
     return result
+
+
+def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
+    """Return each font the pages use (subset tag removed) and whether its file is embedded."""
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        resources: Any = page["/Resources"].get_object()
+        for ref in resources.get("/Font", {}).values():
+            font = ref.get_object()
+            name = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
+            descendants = font.get("/DescendantFonts")
+            target = descendants.get_object()[0].get_object() if descendants else font
+            descriptor = target["/FontDescriptor"].get_object()
+            fonts[name] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    return fonts
+
+
+@pytest.fixture
+def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Spy on the renderer's URL fetcher: every URL it is asked for."""
+    urls: list[str] = []
+    real: Callable[[str], tuple[bytes, str]] = render.fetch_url
+
+    def spy(url: str) -> tuple[bytes, str]:
+        urls.append(url)
+        return real(url)
+
+    monkeypatch.setattr(render, "fetch_url", spy)
+    return urls

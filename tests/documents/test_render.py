@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import io
-from collections.abc import Callable
 from typing import Any
 
 import jinja2
@@ -20,6 +19,7 @@ from mediation.tables import AGREEMENT, PARTY, TERM
 from tests.documents.conftest import (
     TODAY,
     Rendered,
+    embedded_fonts,
     number_for,
     squeeze,
     weasyprint_warnings,
@@ -43,23 +43,6 @@ A4 = (595.28, 841.89)
 
 HOSTILE_NAME = '<img src="file:///etc/passwd">'
 HOSTILE_CLAUSE = "<script>alert('x')</script>按月支付"
-
-
-def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
-    """Return each font the pages use (subset tag removed) and whether its file is embedded."""
-    fonts: dict[str, bool] = {}
-    for page in reader.pages:
-        resources: Any = page["/Resources"].get_object()
-        for ref in resources.get("/Font", {}).values():
-            font = ref.get_object()
-            name = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
-            descendants = font.get("/DescendantFonts")
-            target = descendants.get_object()[0].get_object() if descendants else font
-            descriptor = target["/FontDescriptor"].get_object()
-            fonts[name] = any(
-                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
-            )
-    return fonts
 
 
 # --------------------------------------------------------------------------- content
@@ -230,20 +213,6 @@ def test_render_html_hostile_qr_svg_is_refused(
 
 
 # --------------------------------------------------------------------------- safety
-
-
-@pytest.fixture
-def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Spy on the renderer's URL fetcher: every URL it is asked for."""
-    urls: list[str] = []
-    real: Callable[[str], tuple[bytes, str]] = render.fetch_url
-
-    def spy(url: str) -> tuple[bytes, str]:
-        urls.append(url)
-        return real(url)
-
-    monkeypatch.setattr(render, "fetch_url", spy)
-    return urls
 
 
 def test_render_pdf_hostile_party_name_and_clause_print_as_text(
