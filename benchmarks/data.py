@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from mediation.cases.deadlines import next_unpaid_due
 from mediation.clock import today as local_today
 from mediation.db import Database
 from mediation.people.identity import resident_id_check_digit, uscc_check_character
@@ -219,7 +220,10 @@ class _Clock:
         )
 
     def day(self, ago: int) -> str:
-        return self.days[max(ago, 0)]
+        """The day ``ago`` days back (ahead, when negative: instalments fall due later)."""
+        if ago < 0:
+            return (self.today - timedelta(days=ago)).isoformat()
+        return self.days[ago]
 
     def at(self, ago: int, slot: int) -> str:
         """A moment ``ago`` days back; a higher ``slot`` is later on the same day."""
@@ -272,6 +276,7 @@ def _build(
         outcome = outcome_on = closed_as = None
         end_reason = crux = plan = ""
         agreed = paid = 0
+        owed: list[tuple[date, int, int]] = []  # the case's instalments, for next_due_on
         updated = registered_at
         step = min(ago, rng.randrange(0, 3))  # days from receipt to acceptance
         if state == "rejected":
@@ -317,7 +322,9 @@ def _build(
                 for seq in range(1, parts + 1):
                     amount = share if seq < parts else agreed - share * (parts - 1)
                     due_ago -= rng.randrange(3, 20)
-                    rows.instalments.append((case_id, seq, clock.day(due_ago), amount))
+                    due_on = clock.day(due_ago)
+                    rows.instalments.append((case_id, seq, due_on, amount))
+                    owed.append((date.fromisoformat(due_on), seq, amount))
                     if state in PERFORMING and due_ago <= 3:
                         continue  # not yet paid: due lately, today or later
                     paid_ago = max(due_ago, 0)
@@ -375,6 +382,7 @@ def _build(
                 rejected_at,
                 archived_at,
                 updated,
+                _iso(next_unpaid_due(owed, paid)),
             )
         )
     return rows
@@ -385,8 +393,13 @@ _CASE_COLUMNS = (
     "outcome_on, closed_as, end_reason, received_on, accepted_on, claimed_fen, agreed_fen, "
     "paid_fen, crux, mediation_plan, registered_at, accepted_at, opened_at, signed_at, "
     "conversion_applied_at, closed_at, failed_at, withdrawn_at, rejected_at, archived_at, "
-    "updated_at"
+    "updated_at, next_due_on"
 )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
 
 #: Everything derived from the case rows inside SQLite. ``bench_*`` are temporary tables.
 _DERIVED = (

@@ -581,6 +581,11 @@ def profile(
     app: Flask, client: FlaskClient, target: Target, dataset: Dataset, requests: int
 ) -> str:
     """Profile ``requests`` requests of a page: hot functions, then SQL statements by time."""
+    # Warm up first: the first requests of the process compile templates and statements,
+    # which would otherwise show up in the profile of a page that is already compiled in
+    # the timed server.
+    for _ in range(3):
+        client.get(target.url)
     times, stop = _record_statements(app)
     profiler = cProfile.Profile()
     started = time.perf_counter()

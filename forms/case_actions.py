@@ -162,7 +162,10 @@ _SERVICE_KEY = re.compile(r"^(?:(?P<row>term|instalment) (?P<index>\d+): )?(?P<k
 class ActionForm(FlaskForm):
     """An action on a case; every one carries the case version the user saw."""
 
+    # Hidden, so no label: without one WTForms would make one up, translating it through its
+    # own message catalogue, which Flask-WTF loads from disk once per request.
     version = IntegerField(
+        "",
         widget=HiddenInput(),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_VERSION)],
     )

@@ -48,6 +48,16 @@ ACTIONS: dict[str, Any] = {
     "record_signature": _l("Record a signature"),
     "record_payment": _l("Record a payment"),
     "produce_archive_bundle": _l("Produce the archive bundle"),
+    "issue_document": _l("Issue a document"),
+}
+
+#: The documents issued for a case (mediation.issuing.numbering.KINDS).
+DOCUMENT_KINDS: dict[str, Any] = {
+    "agreement": _l("Settlement agreement"),
+    "failure_notice": _l("Failure notice"),
+    "rejection_notice": _l("Rejection notice"),
+    "performance_confirmation": _l("Performance confirmation"),
+    "archive_bundle": _l("Archive bundle"),
 }
 
 CATEGORIES: dict[str, Any] = {

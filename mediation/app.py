@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         WTF_CSRF_TIME_LIMIT=None,
+        # Where the public reaches the application: the verification URL printed on (and
+        # QR-coded into) every issued document. Unset: the address of the request.
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "").strip(),
     )
     if config:
         app.config.update(config)
@@ -74,10 +77,14 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.web import errors, input_guard, navigation
     from mediation.web.admin import blueprint as admin
     from mediation.web.auth import blueprint as auth
+    from mediation.web.lawyer import blueprint as lawyer
     from mediation.web.mediator import blueprint as mediator
+    from mediation.web.mediator import corrections as _corrections  # noqa: F401 (routes)
     from mediation.web.overview import blueprint as overview
+    from mediation.web.supervisor import blueprint as supervisor
+    from mediation.web.verify import blueprint as verify
 
-    for blueprint in (auth, mediator, admin, overview):
+    for blueprint in (auth, mediator, admin, overview, verify, lawyer, supervisor):
         app.register_blueprint(blueprint)
     errors.register(app)
     navigation.register(app)

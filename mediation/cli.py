@@ -237,11 +237,14 @@ def report(ctx: Context, date_from: date, date_to: date, by: str, fmt: str) -> N
 @click.pass_obj
 @reports_errors
 def verify_audit(ctx: Context) -> None:
-    """Recompute the audit chain; exit 1 naming the first broken event."""
-    from mediation.audit.verify import verify
+    """Recompute the audit chain; exit 1 naming the first broken event.
 
-    with _schema_required(ctx), ctx.database.read_session() as session:
-        result = verify(session)
+    The run is recorded (when, by whom, what was found): the supervisors' chain page lists it.
+    """
+    from mediation.supervision.verification import run_verification
+
+    with _schema_required(ctx):
+        result = run_verification(ctx.database, actor=_cli_actor(), source="cli").verification
     if result.ok:
         click.echo(
             f"audit chain intact: {result.events_checked} events, "
@@ -251,6 +254,102 @@ def verify_audit(ctx: Context) -> None:
     click.echo(f"audit chain BROKEN at {result.first_break}", err=True)
     for extra in result.breaks[1:5]:
         click.echo(f"  also: {extra}", err=True)
+    sys.exit(1)
+
+
+DOCUMENT_KINDS = (
+    "agreement",
+    "failure_notice",
+    "rejection_notice",
+    "performance_confirmation",
+    "archive_bundle",
+)
+
+
+@main.command("issue-document")
+@click.argument("case_number")
+@click.argument("kind", type=click.Choice(DOCUMENT_KINDS))
+@click.option("--reason", default="", help="Why it is issued again (required from version 2).")
+@click.option(
+    "--base-url",
+    default=None,
+    help="Where the public reaches the application, for the verification URL printed on the "
+    "document; default: $PUBLIC_BASE_URL, else http://127.0.0.1:5000.",
+)
+@click.pass_obj
+@reports_errors
+def issue_document(
+    ctx: Context, case_number: str, kind: str, reason: str, base_url: str | None
+) -> None:
+    """Issue a case's document (again: a new version, with --reason)."""
+    from sqlalchemy import select
+
+    from mediation import clock
+    from mediation.issuing.service import issue_document as issue
+    from mediation.issuing.urls import base_url_from_env
+    from mediation.tables import CASE
+
+    with _schema_required(ctx), ctx.database.read_session() as session:
+        case_id = session.execute(
+            select(CASE.c.id).where(CASE.c.number == case_number)
+        ).scalar_one_or_none()
+    if case_id is None:
+        raise click.BadParameter(f"no case numbered {case_number!r}", param_hint="CASE_NUMBER")
+    issued = issue(
+        ctx.database,
+        case_id,
+        kind,
+        CLI_ACTOR,
+        reason=reason,
+        base_url=base_url or base_url_from_env(),
+        today=clock.today(),
+    )
+    click.echo(f"issued {issued.number} v{issued.version} ({kind}), SHA-256 {issued.sha256}")
+
+
+@main.command("verify-document")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def verify_document(ctx: Context, file: Path) -> None:
+    """Tell whether FILE is an issued document, unaltered (exit 0), or not (exit 1)."""
+    from mediation.issuing.records import check_file
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        click.echo(f"cannot read {file}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    with _schema_required(ctx), ctx.database.read_session() as session:
+        verdict = check_file(session, content)
+    match = verdict.match
+    if match is not None:
+        status = f"superseded by version {match.latest_version}" if match.superseded else "current"
+        click.echo(f"{file}: issued document {match.number} v{match.version}, unaltered")
+        click.echo(f"  kind:      {match.kind} ({match.title})")
+        click.echo(f"  version:   {match.version} ({status})")
+        click.echo(f"  issued at: {match.issued_local:%Y-%m-%d %H:%M:%S} (Asia/Shanghai)")
+        click.echo(f"  SHA-256:   {verdict.sha256}")
+        return
+    if verdict.claims is not None:
+        number, version = verdict.claims
+        if verdict.claimed is not None:
+            click.echo(
+                f"{file}: claims to be {number} v{version} but does not match the issued file: "
+                f"it has been altered (SHA-256 {verdict.sha256}, issued "
+                f"{verdict.claimed.sha256})",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"{file}: claims to be {number} v{version}, but no such document was issued "
+                f"(SHA-256 {verdict.sha256})",
+                err=True,
+            )
+        sys.exit(1)
+    click.echo(
+        f"{file}: not an issued document (no issued file has SHA-256 {verdict.sha256})", err=True
+    )
     sys.exit(1)
 
 
@@ -268,6 +367,17 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         pass
     ctx.close()
     run(database_url=ctx.database_url, host=host, port=port, workers=workers)
+
+
+def _cli_actor() -> Actor:
+    """Name the command line and the operating-system user running it."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        return CLI_ACTOR
+    return Actor(None, f"cli ({user})"[:100])
 
 
 def _safe_url(url: str) -> str:

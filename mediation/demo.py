@@ -15,6 +15,12 @@ identity number is valid: resident ID numbers (GB 11643) for workers — a few r
 still wait for the worker's ID card — and unified social credit codes (GB 32100, with a valid
 GB 11714 organisation code inside) for employers.
 
+The newest case of a few scenarios (:data:`DOCUMENTED_SCENARIOS`) gets its documents issued
+as the web application issues them — agreement, notices, archive bundle — so the case pages,
+downloads and the verification page have something to show; rendering every case's PDFs would
+take minutes and hundreds of megabytes. So only that one archived-scenario case is archived:
+the others stop in their ended state, ready to be archived from their case page.
+
 Seeding is idempotent: when the demo administrator account exists, nothing is written. It is
 created together with the places, organisations and users, before the cases: a run that
 breaks off half-way leaves fewer cases, and is not repeated.
@@ -36,6 +42,8 @@ from mediation.audit.chain import Actor
 from mediation.cases.enums import Category, Level, Role
 from mediation.cases.service import ClaimInput, PartyInput, advance, register_case
 from mediation.db import Database
+from mediation.issuing.service import ISSUED_ON, issue_document
+from mediation.issuing.urls import base_url_from_env
 from mediation.people.identity import resident_id_check_digit, uscc_check_character
 from mediation.people.service import (
     create_user,
@@ -1256,8 +1264,7 @@ class _Planner:
 # --------------------------------------------------------------------------- seeding
 
 
-def _run(session: Session, plan: _Plan) -> int:
-    """Register the planned case and take every planned action through the service."""
+def _register(session: Session, plan: _Plan) -> int:
     case_id, _ = register_case(
         session,
         actor=plan.mediator,
@@ -1274,19 +1281,70 @@ def _run(session: Session, plan: _Plan) -> int:
         mediator_id=plan.mediator.id,
         number_prefix=NUMBER_PREFIX,
     )
+    return case_id
+
+
+def _run(database: Database, plan: _Plan, *, documents: bool = False) -> int:
+    """Register the planned case and take every planned action through the service.
+
+    Without ``documents`` the case is written in one transaction, and a plan that ends in
+    archiving stops in its ended state (archiving needs the archive bundle). With them, each
+    document a trigger calls for is issued right after the trigger's transaction commits, and
+    the archive bundle before archiving, through :mod:`mediation.issuing` — rendered outside
+    any transaction, as the web application does.
+    """
+    steps = plan.steps if documents else [s for s in plan.steps if s[1] not in _ARCHIVING]
+    case_id: int | None = None
     version = 1
-    for day, action, data in plan.steps:
-        advance(
-            session,
-            case_id=case_id,
-            action=action,
-            expected_version=version,
-            actor=plan.mediator,
-            data=data,
-            today=day,
+    index = 0
+    while True:
+        kind: str | None = None
+        with database.writing() as session:
+            if case_id is None:
+                case_id = _register(session, plan)
+            while index < len(steps) and kind is None:
+                day, action, data = steps[index]
+                index += 1
+                if action == "produce_archive_bundle":
+                    kind = "archive_bundle"
+                    break
+                advance(
+                    session,
+                    case_id=case_id,
+                    action=action,
+                    expected_version=version,
+                    actor=plan.mediator,
+                    data=data,
+                    today=day,
+                )
+                version += 1
+                if documents:
+                    kind = ISSUED_ON.get(action)
+        if kind is None:
+            return case_id
+        issue_document(
+            database, case_id, kind, plan.mediator, base_url=base_url_from_env(), today=day
         )
         version += 1
-    return case_id
+
+
+#: The actions that archive a case (left out of plans whose documents are not issued).
+_ARCHIVING = frozenset({"produce_archive_bundle", "archive"})
+
+#: The scenarios whose most recent case gets its documents issued (and, if archived, its
+#: archive bundle). Each Chinese PDF takes a fifth of a second to render and a third of a
+#: megabyte to store, so the other cases show their documents as not yet issued, with the
+#: case page's button to issue them.
+DOCUMENTED_SCENARIOS = ("archived", "ensuring_performance", "failed", "rejected")
+
+
+def _documented(plans: Sequence[_Plan]) -> set[int]:
+    """Return the ids of the plans whose documents are issued: the newest of each scenario."""
+    newest: dict[str, _Plan] = {}
+    for plan in sorted(plans, key=lambda p: p.received_on):
+        if plan.scenario in DOCUMENTED_SCENARIOS:
+            newest[plan.scenario] = plan
+    return {id(plan) for plan in newest.values()}
 
 
 def _existing(session: Session) -> DemoSummary:
@@ -1350,7 +1408,24 @@ def seed_demo(
         if find_user(session, MARKER_USERNAME) is not None:
             return _existing(session)
         setup = _create_setup(session, random.Random(seed))
-    for plan in plan_cases(setup, cases, today, seed):
-        with database.writing() as session:
-            _run(session, plan)
+    plans = plan_cases(setup, cases, today, seed)
+    documented = _documented(plans)
+    for plan in plans:
+        _run(database, plan, documents=id(plan) in documented)
+    _seed_legal_help(database, today, seed)
+    _seed_supervision(database, today, seed)
     return DemoSummary(created=True, cases=cases, users=setup.users, password=DEMO_PASSWORD)
+
+
+def _seed_supervision(database: Database, today: date, seed: int) -> None:
+    """Add a reviewed audit sample and a pending correction request (issue 6)."""
+    from mediation.supervision.demo import seed_supervision
+
+    seed_supervision(database, today=today, seed=seed)
+
+
+def _seed_legal_help(database: Database, today: date, seed: int) -> None:
+    """Add law firms, the zone lawyers' profiles and legal help in every state (issue 5)."""
+    from mediation.assignments.demo import seed_legal_help
+
+    seed_legal_help(database, today=today, seed=seed, actor=DEMO_ACTOR)

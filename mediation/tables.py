@@ -6,11 +6,19 @@ from typing import cast
 
 from sqlalchemy import Table
 
+from mediation.assignments.models import (
+    Assignment,
+    ConflictCheck,
+    LawFirm,
+    LawyerProfile,
+    LawyerZone,
+)
 from mediation.audit.models import AuditHead, Event
 from mediation.cases.models import (
     Agreement,
     AgreementTerm,
     Case,
+    CaseTally,
     ClaimItem,
     Conversion,
     Instalment,
@@ -22,6 +30,13 @@ from mediation.cases.models import (
     Payment,
 )
 from mediation.people.models import Organization, Town, User, Zone
+from mediation.supervision.models import (
+    AmountCorrection,
+    AuditReview,
+    AuditSample,
+    AuditSampleCase,
+    VerificationRun,
+)
 
 
 def _table(model: type) -> Table:
@@ -29,6 +44,7 @@ def _table(model: type) -> Table:
 
 
 CASE = _table(Case)
+CASE_TALLY = _table(CaseTally)
 PARTY = _table(Party)
 CLAIM = _table(ClaimItem)
 INTERVIEW = _table(Interview)
@@ -46,3 +62,13 @@ ORGANIZATION = _table(Organization)
 TOWN = _table(Town)
 ZONE = _table(Zone)
 USER = _table(User)
+LAW_FIRM = _table(LawFirm)
+LAWYER_PROFILE = _table(LawyerProfile)
+LAWYER_ZONE = _table(LawyerZone)
+ASSIGNMENT = _table(Assignment)
+CONFLICT_CHECK = _table(ConflictCheck)
+CORRECTION = _table(AmountCorrection)
+AUDIT_SAMPLE = _table(AuditSample)
+AUDIT_SAMPLE_CASE = _table(AuditSampleCase)
+AUDIT_REVIEW = _table(AuditReview)
+VERIFICATION_RUN = _table(VerificationRun)

@@ -17,6 +17,10 @@ from mediation.people.models import Organization, Town, Zone
 WORKER = PartyInput(name="张伟", id_number="11010519491231002X", phone="13800138000")
 EMPLOYER = PartyInput(name="北京兴旺建筑工程有限公司", id_number="91350100M000100Y43")
 
+#: What the service stores as a pre-rendered document where a test needs one but not its
+#: rendering (``produce_archive_bundle``, ``issue_document``): see mediation.issuing.
+STUB_PDF = b"%PDF-1.7\n% a stand-in for a rendered document, in tests\n%%EOF\n"
+
 #: The shortest path of actions from ``registered`` to each state.
 PATHS: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
@@ -72,7 +76,11 @@ def path_to(
         "failed": [*seizing, ("declare_failure", {"reason": "双方分歧过大"})],
         "withdrawn": [*finding, ("withdraw", {"reason": "申请人撤回"})],
         "closed": closed,
-        "archived": [*closed, ("produce_archive_bundle", {}), ("archive", {})],
+        "archived": [
+            *closed,
+            ("produce_archive_bundle", {"content": STUB_PDF}),
+            ("archive", {}),
+        ],
     }
     return paths[state]
 

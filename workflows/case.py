@@ -151,6 +151,32 @@ RECORDING_ACTIONS: dict[str, frozenset[CaseState]] = {
     "produce_archive_bundle": frozenset(ENDED_STATES),
 }
 
+#: The documents issued for a case, and the states in which each may be issued: the PDFs by
+#: ``issue_document``, the archive bundle (案卷) by ``produce_archive_bundle``.
+DOCUMENT_STATES: dict[str, frozenset[CaseState]] = {
+    "agreement": frozenset({S.ENSURING_PERFORMANCE, S.AWAITING_CONVERSION, S.CLOSED}),
+    "failure_notice": frozenset({S.FAILED, S.WITHDRAWN}),
+    "rejection_notice": frozenset({S.REJECTED}),
+    "performance_confirmation": frozenset({S.CLOSED}),
+    "archive_bundle": frozenset(ENDED_STATES),
+}
+
+#: Recording actions that store what a service prepared (a rendered PDF) rather than what a
+#: user typed. ``mediation.issuing`` calls them; no action form offers them, which is why
+#: they are kept apart from :data:`RECORDING_ACTIONS` (the case page's forms).
+PREPARED_ACTIONS: dict[str, frozenset[CaseState]] = {
+    "issue_document": frozenset().union(
+        *(states for kind, states in DOCUMENT_STATES.items() if kind != "archive_bundle")
+    ),
+}
+
+#: Recording actions a supervisor's decision takes (``mediation.supervision``): approving a
+#: correction of a signed agreement's amounts, while the agreement is in force and the case is
+#: not archived. No action form of the case page offers them.
+SUPERVISED_ACTIONS: dict[str, frozenset[CaseState]] = {
+    "apply_correction": frozenset({S.ENSURING_PERFORMANCE, S.AWAITING_CONVERSION, S.CLOSED}),
+}
+
 _BY_TRIGGER_AND_SOURCE: dict[tuple[str, CaseState], Transition] = {
     (t.trigger, source): t for t in TRANSITIONS for source in t.sources
 }
@@ -240,5 +266,9 @@ def fire(subject: CaseSubject, trigger: str) -> CaseState:
 
 def recording_allowed(action: str, state: str) -> bool:
     """Tell whether a recording action may happen in this state."""
-    states = RECORDING_ACTIONS.get(action)
+    states = (
+        RECORDING_ACTIONS.get(action)
+        or PREPARED_ACTIONS.get(action)
+        or SUPERVISED_ACTIONS.get(action)
+    )
     return states is not None and CaseState(state) in states

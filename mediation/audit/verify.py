@@ -90,6 +90,12 @@ def _record_details(
         logged.instalments = [
             (i["seq"], i["due_on"], i["amount_fen"]) for i in payload["instalments"]
         ]
+    elif action == "apply_correction":
+        # A supervisor-approved correction replaces the signed amounts (mediation.supervision).
+        logged.terms = [(t["category"], t["amount_fen"]) for t in payload["terms"]]
+        logged.instalments = [
+            (i["seq"], i["due_on"], i["amount_fen"]) for i in payload["instalments"]
+        ]
     elif action == "import":
         figures = payload["case"]
         if figures["claimed_fen"]:

@@ -6,16 +6,17 @@ returns the detail-row writes to run once the case row is locked by its version 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
 from mediation.audit.chain import Actor
-from mediation.cases import archive
+from mediation.cases.deadlines import next_unpaid_due
 from mediation.cases.enums import (
     Category,
     ConversionKind,
@@ -26,7 +27,8 @@ from mediation.cases.enums import (
 )
 from mediation.cases.facts import CaseRow
 from mediation.cases.inputs import a_date, choice, fen, text
-from mediation.errors import InvalidInput
+from mediation.errors import Conflict, InvalidInput, TransitionNotAllowed
+from mediation.issuing.numbering import MEDIA_TYPE, document_number
 from mediation.money import MAX_FEN, format_yuan
 from mediation.people.identity import is_valid_resident_id, is_valid_uscc
 from mediation.tables import (
@@ -42,6 +44,7 @@ from mediation.tables import (
     PAYMENT,
     TERM,
 )
+from workflows.case import DOCUMENT_STATES, CaseState
 
 # --------------------------------------------------------------------------- what an action does
 
@@ -438,7 +441,9 @@ def _draft_agreement(ctx: Context) -> Change:
             insert(INSTALMENT), [{"agreement_id": agreement_id, **i} for i in instalments]
         )
 
+    due = ((i["due_on"], i["seq"], i["amount_fen"]) for i in instalments)
     return Change(
+        values={"next_due_on": next_unpaid_due(due, ctx.case.paid_fen)},
         payload={
             "method": method,
             "terms": terms,
@@ -493,44 +498,101 @@ def _record_payment(ctx: Context) -> Change:
             )
         )
 
+    paid = ctx.case.paid_fen + amount
+    instalments = ctx.session.execute(
+        select(INSTALMENT.c.due_on, INSTALMENT.c.seq, INSTALMENT.c.amount_fen)
+        .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
+        .where(AGREEMENT.c.case_id == ctx.case.id)
+    ).all()
     return Change(
-        values={"paid_fen": ctx.case.paid_fen + amount},
+        # The dashboard's payments due read the earliest unpaid instalment from the case.
+        values={"paid_fen": paid, "next_due_on": next_unpaid_due(instalments, paid)},
         payload={"amount_fen": amount, "paid_on": paid_on.isoformat(), "receipt_ref": receipt},
         writes=[write],
     )
 
 
-def _produce_archive_bundle(ctx: Context) -> Change:
-    content, digest = archive.build_bundle(ctx.session, ctx.case.id)
-    version = (
-        ctx.session.execute(
-            select(DOCUMENT.c.version)
-            .where(DOCUMENT.c.case_id == ctx.case.id, DOCUMENT.c.kind == "archive_bundle")
-            .order_by(DOCUMENT.c.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        or 0
-    ) + 1
-    number = f"{ctx.case.number}-AJ"
+def _store_document(ctx: Context, kind: str) -> Change:
+    """Store a document rendered outside the transaction (see :mod:`mediation.issuing`).
+
+    ``data`` carries the PDF's bytes (``content``) and, to be checked, the ``number`` and
+    ``version`` printed on it: the version is decided here, under the case's version lock,
+    so a document issued meanwhile makes this one a :class:`Conflict` (render it again).
+    """
+    content = ctx.data.get("content")
+    if not isinstance(content, bytes) or not content.startswith(b"%PDF-"):
+        raise InvalidInput(
+            "content: the rendered PDF is required; documents are issued through "
+            "mediation.issuing, which renders them"
+        )
+    number = document_number(ctx.case.number, kind)
+    latest = ctx.session.execute(
+        select(func.max(DOCUMENT.c.version)).where(
+            DOCUMENT.c.case_id == ctx.case.id, DOCUMENT.c.kind == kind
+        )
+    ).scalar_one_or_none()
+    version = (latest or 0) + 1
+    printed = (ctx.data.get("number", number), ctx.data.get("version", version))
+    if printed != (number, version):
+        raise Conflict(
+            f"{number} is at version {version}, but the file was rendered as "
+            f"{printed[0]} v{printed[1]}: render it again",
+            current_state=ctx.case.state,
+            current_version=ctx.case.version,
+        )
+    reason = text(ctx.data, "reason", limit=1000)
+    if version > 1 and not reason and kind != "archive_bundle":
+        raise InvalidInput(
+            f"reason: {number} v{latest} is already issued; say why it is issued again"
+        )
+    digest = hashlib.sha256(content).hexdigest()
 
     def write(session: Session) -> None:
         session.execute(
             insert(DOCUMENT).values(
                 case_id=ctx.case.id,
-                kind="archive_bundle",
+                kind=kind,
                 number=number,
                 version=version,
                 sha256=digest,
-                media_type=archive.MEDIA_TYPE,
+                media_type=MEDIA_TYPE,
                 issued_by_id=ctx.actor.id,
                 issued_at=ctx.now,
                 content=content,
             )
         )
 
-    return Change(
-        payload={"document": number, "version": version, "sha256": digest}, writes=[write]
-    )
+    payload: dict[str, Any] = {
+        "kind": kind,
+        "document_number": number,
+        "document_version": version,
+        "sha256": digest,
+    }
+    if reason:
+        payload["reason"] = reason
+    return Change(payload=payload, writes=[write])
+
+
+def _issue_document(ctx: Context) -> Change:
+    kind = ctx.data.get("kind")
+    if not isinstance(kind, str) or kind not in DOCUMENT_STATES or kind == "archive_bundle":
+        raise InvalidInput(f"kind: {kind!r} is not a document issued by issue_document")
+    if CaseState(ctx.case.state) not in DOCUMENT_STATES[kind]:
+        raise TransitionNotAllowed(
+            f"a {kind.replace('_', ' ')} cannot be issued while the case is {ctx.case.state}"
+        )
+    return _store_document(ctx, kind)
+
+
+def _produce_archive_bundle(ctx: Context) -> Change:
+    return _store_document(ctx, "archive_bundle")
+
+
+def _apply_correction(ctx: Context) -> Change:
+    # Imported when used: the supervision package builds on this module.
+    from mediation.supervision.correction_action import apply_correction
+
+    return apply_correction(ctx)
 
 
 RECORDING_HANDLERS: dict[str, Handler] = {
@@ -546,6 +608,8 @@ RECORDING_HANDLERS: dict[str, Handler] = {
     "record_signature": _record_signature,
     "record_payment": _record_payment,
     "produce_archive_bundle": _produce_archive_bundle,
+    "issue_document": _issue_document,
+    "apply_correction": _apply_correction,
 }
 
 ACTIONS = frozenset(TRIGGER_HANDLERS) | frozenset(RECORDING_HANDLERS)

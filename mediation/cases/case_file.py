@@ -1,15 +1,16 @@
 """The read model of one case for its page: everything recorded, in a fixed number of queries.
 
-One query per kind of record (parties, claims, interviews, sessions, offers, the agreement
-with its terms and instalments, payments, conversions, documents, events), plus the guards'
-facts and the deadlines: the count never depends on how many rows a case has. Identity
+One query per kind of record (the case with its agreement, parties, claims, interviews,
+sessions, offers, terms, instalments, payments, conversions, documents, events); the guards'
+facts and the deadlines are computed from those rows: the count never depends on how many
+rows a case has. Identity
 numbers and phones are masked here, so a page cannot show them by mistake.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,8 +18,8 @@ from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.engine import Row
 from sqlmodel import Session
 
-from mediation.cases.deadlines import CaseDeadlines, case_deadlines
-from mediation.cases.facts import load_facts
+from mediation.cases.deadlines import CaseDeadlines, deadlines_of
+from mediation.cases.enums import PartyRole
 from mediation.clock import LOCAL_TZ
 from mediation.errors import NotFound
 from mediation.people.identity import mask_id_number
@@ -305,6 +306,7 @@ def case_id_param() -> Any:
     return bindparam("case_id", type_=Integer)
 
 
+# The case with its organisation, town, mediator and agreement (one per case at most).
 _CASE_STATEMENT = (
     select(
         CASE,
@@ -312,11 +314,20 @@ _CASE_STATEMENT = (
         ORGANIZATION.c.level.label("organization_level"),
         TOWN.c.name.label("town_name"),
         USER.c.display_name.label("mediator_name"),
+        AGREEMENT.c.id.label("agreement_id"),
+        AGREEMENT.c.method.label("agreement_method"),
+        AGREEMENT.c.notes.label("agreement_notes"),
+        AGREEMENT.c.signed_worker_at,
+        AGREEMENT.c.signed_employer_at,
+        AGREEMENT.c.signed_mediator_at,
+        AGREEMENT.c.sealed_at,
+        AGREEMENT.c.effective_on,
     )
     .select_from(
         CASE.join(ORGANIZATION, ORGANIZATION.c.id == CASE.c.organization_id)
         .outerjoin(TOWN, TOWN.c.id == CASE.c.town_id)
         .outerjoin(USER, USER.c.id == CASE.c.mediator_id)
+        .outerjoin(AGREEMENT, AGREEMENT.c.case_id == CASE.c.id)
     )
     .where(CASE.c.id == case_id_param())
 )
@@ -385,11 +396,6 @@ _EVENTS = (
 )
 
 
-def _rows(session: Session, statement: Any, case_id: int) -> list[Row[Any]]:
-    # Plain SQL statements: the connection runs them without the ORM session's layer.
-    return list(session.connection().execute(statement, {"case_id": case_id}))
-
-
 def _event_details(payload: str) -> tuple[tuple[str, Any], ...]:
     try:
         data = json.loads(payload)
@@ -413,32 +419,118 @@ def _party(row: Row[Any]) -> PartyView:
     )
 
 
+def facts_of(
+    case: Any,
+    *,
+    parties: list[Any],
+    claims: list[Any],
+    interviews: list[Any],
+    terms: list[Any],
+    instalments: list[Any],
+    documents: list[Any],
+    today: date,
+) -> CaseFacts:
+    """Return what the guards know of a case, from the rows its page has read.
+
+    The same facts as :func:`mediation.cases.facts.load_facts` computes in SQL for the
+    service (a test holds the two together); the page has every row they come from.
+    """
+    worker = next((p for p in parties if p.role == PartyRole.WORKER), None)
+    employer = next((p for p in parties if p.role == PartyRole.EMPLOYER), None)
+    roles = {i.party_role for i in interviews}
+    has_agreement = case.agreement_id is not None
+    return CaseFacts(
+        today=today,
+        received_on=case.received_on,
+        worker_complete=worker is not None
+        and bool(worker.name and worker.id_number and worker.phone),
+        employer_complete=employer is not None and bool(employer.name and employer.id_number),
+        claim_items_with_amount=sum(1 for c in claims if c.amount_fen > 0),
+        interviewed_worker=PartyRole.WORKER in roles,
+        interviewed_employer=PartyRole.EMPLOYER in roles,
+        has_crux=bool(case.crux.strip()),
+        has_plan=bool(case.mediation_plan.strip()),
+        consent_worker=case.consent_worker_at is not None,
+        consent_employer=case.consent_employer_at is not None,
+        terms_count=len(terms),
+        terms_total_fen=sum(t.amount_fen for t in terms),
+        nonpositive_terms=sum(1 for t in terms if t.amount_fen <= 0),
+        instalments_count=len(instalments),
+        instalments_total_fen=sum(i.amount_fen for i in instalments),
+        has_method=has_agreement and bool(case.agreement_method),
+        signed_worker=case.signed_worker_at is not None,
+        signed_employer=case.signed_employer_at is not None,
+        signed_mediator=case.signed_mediator_at is not None,
+        sealed=case.sealed_at is not None,
+        effective_on=case.effective_on,
+        agreed_fen=case.agreed_fen,
+        paid_fen=case.paid_fen,
+        due_fen=sum(i.amount_fen for i in instalments if i.due_on < today),
+        term_categories=frozenset(t.category for t in terms) if has_agreement else frozenset(),
+        has_archive_bundle=any(d.kind == "archive_bundle" for d in documents),
+    )
+
+
 def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
-    """Read everything the case page shows about a case, as of ``today`` (Asia/Shanghai)."""
+    """Read everything the case page shows about a case, as of ``today`` (Asia/Shanghai).
+
+    One statement per kind of record (the agreement comes with the case); the guards'
+    facts and the deadlines are computed from these rows, not read again.
+    """
     connection = session.connection()
-    case = connection.execute(_CASE_STATEMENT, {"case_id": case_id}).one_or_none()
+    parameters = {"case_id": case_id}
+
+    def rows(statement: Any) -> list[Any]:
+        # Plain SQL statements: the connection runs them without the ORM session's layer.
+        return list(connection.execute(statement, parameters))
+
+    case = connection.execute(_CASE_STATEMENT, parameters).one_or_none()
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
-    agreement_row = connection.execute(AGREEMENT_OF_CASE, {"case_id": case_id}).one_or_none()
     # Read even without an agreement, so every page costs the same number of queries.
-    terms = _rows(session, TERMS_OF_CASE, case_id)
-    instalments = _rows(session, INSTALMENTS_OF_CASE, case_id)
+    terms = rows(TERMS_OF_CASE)
+    instalments = rows(INSTALMENTS_OF_CASE)
+    parties = rows(_PARTIES)
+    claims = rows(CLAIMS_OF_CASE)
+    interviews = rows(_INTERVIEWS)
+    payments = rows(PAYMENTS_OF_CASE)
+    documents = rows(_DOCUMENTS)
     agreement: AgreementView | None = None
-    if agreement_row is not None:
+    if case.agreement_id is not None:
         agreement = AgreementView(
-            method=agreement_row.method,
-            notes=agreement_row.notes,
-            signed_worker_at=to_local(agreement_row.signed_worker_at),
-            signed_employer_at=to_local(agreement_row.signed_employer_at),
-            signed_mediator_at=to_local(agreement_row.signed_mediator_at),
-            sealed_at=to_local(agreement_row.sealed_at),
-            effective_on=agreement_row.effective_on,
+            method=case.agreement_method,
+            notes=case.agreement_notes,
+            signed_worker_at=to_local(case.signed_worker_at),
+            signed_employer_at=to_local(case.signed_employer_at),
+            signed_mediator_at=to_local(case.signed_mediator_at),
+            sealed_at=to_local(case.sealed_at),
+            effective_on=case.effective_on,
             terms=tuple(TermView(r.category, r.amount_fen, r.description) for r in terms),
             instalments=tuple(InstalmentView(r.seq, r.due_on, r.amount_fen) for r in instalments),
         )
-    _row, facts = load_facts(session, case_id, today)
-    if agreement is not None:
-        facts = replace(facts, term_categories=frozenset(t.category for t in agreement.terms))
+    facts = facts_of(
+        case,
+        parties=parties,
+        claims=claims,
+        interviews=interviews,
+        terms=terms,
+        instalments=instalments,
+        documents=documents,
+        today=today,
+    )
+    deadlines = deadlines_of(
+        state=case.state,
+        received_on=case.received_on,
+        knew_on=case.knew_on,
+        paid_fen=case.paid_fen,
+        outcome=case.outcome,
+        outcome_on=case.outcome_on,
+        consent_to_continue=facts.consent_worker and facts.consent_employer,
+        effective_on=case.effective_on,
+        instalments=[(r.seq, r.due_on, r.amount_fen) for r in instalments],
+        terms=[(r.category, r.amount_fen) for r in terms],
+        today=today,
+    )
     return CaseFile(
         id=case.id,
         number=case.number,
@@ -465,27 +557,19 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
         mediation_plan=case.mediation_plan,
         consent_worker_at=to_local(case.consent_worker_at),
         consent_employer_at=to_local(case.consent_employer_at),
-        parties=tuple(_party(r) for r in _rows(session, _PARTIES, case_id)),
-        claims=tuple(
-            ClaimView(r.category, r.amount_fen, r.description)
-            for r in _rows(session, CLAIMS_OF_CASE, case_id)
-        ),
+        parties=tuple(_party(r) for r in parties),
+        claims=tuple(ClaimView(r.category, r.amount_fen, r.description) for r in claims),
         interviews=tuple(
             InterviewView(r.party_role, r.held_on, r.notes, r.mediator_name or "")
-            for r in _rows(session, _INTERVIEWS, case_id)
+            for r in interviews
         ),
         joint_sessions=tuple(
-            JointSessionView(r.held_on, r.attendees, r.notes)
-            for r in _rows(session, _SESSIONS, case_id)
+            JointSessionView(r.held_on, r.attendees, r.notes) for r in rows(_SESSIONS)
         ),
-        offers=tuple(
-            OfferView(r.by_role, r.amount_fen, r.made_on, r.notes)
-            for r in _rows(session, _OFFERS, case_id)
-        ),
+        offers=tuple(OfferView(r.by_role, r.amount_fen, r.made_on, r.notes) for r in rows(_OFFERS)),
         agreement=agreement,
         payments=tuple(
-            PaymentView(r.paid_on, r.amount_fen, r.method, r.receipt_ref)
-            for r in _rows(session, PAYMENTS_OF_CASE, case_id)
+            PaymentView(r.paid_on, r.amount_fen, r.method, r.receipt_ref) for r in payments
         ),
         conversions=tuple(
             ConversionView(
@@ -497,24 +581,24 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
                 r.issuing_body,
                 r.reason,
             )
-            for r in _rows(session, _CONVERSIONS, case_id)
+            for r in rows(_CONVERSIONS)
         ),
         documents=tuple(
             DocumentView(r.kind, r.number, r.version, r.sha256, to_local(r.issued_at))
-            for r in _rows(session, _DOCUMENTS, case_id)
+            for r in documents
         ),
         events=tuple(
             EventView(
-                seq=r.seq,
-                at=to_local(r.created_at),
-                actor=r.actor,
-                action=r.action,
-                from_state=r.from_state,
-                to_state=r.to_state,
-                details=_event_details(r.payload),
+                seq=seq,
+                at=to_local(created_at),
+                actor=actor,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                details=_event_details(payload),
             )
-            for r in _rows(session, _EVENTS, case_id)
+            for seq, created_at, actor, action, from_state, to_state, payload in rows(_EVENTS)
         ),
         facts=facts,
-        deadlines=case_deadlines(session, case_id, today),
+        deadlines=deadlines,
     )

@@ -43,6 +43,9 @@ class Case(SQLModel, table=True):
             "town_id",
         ),
         Index("ix_case_org_updated", "organization_id", "updated_at", "id"),
+        # The dashboard's payments due: the cases being performed whose earliest unpaid
+        # instalment falls due first (migration 0005).
+        Index("ix_case_org_state_next_due", "organization_id", "state", "next_due_on", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,6 +71,10 @@ class Case(SQLModel, table=True):
     claimed_fen: int = Field(default=0, sa_type=BigInteger)
     agreed_fen: int = Field(default=0, sa_type=BigInteger)
     paid_fen: int = Field(default=0, sa_type=BigInteger)
+    #: The due date of the earliest instalment not yet covered by ``paid_fen`` (payments
+    #: settle instalments in due-date order); None when none is owed. Kept by the service
+    #: (drafting the agreement, recording a payment), read by the dashboard.
+    next_due_on: date | None = None
 
     crux: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     mediation_plan: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -242,3 +249,25 @@ class IssuedDocument(SQLModel, table=True):
     issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     issued_at: datetime = Field(default_factory=utcnow)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CaseTally(SQLModel, table=True):
+    """How many cases an organisation has of a category, in a town, in a state.
+
+    Kept by database triggers on ``mediation_case`` (migration 0005) in the statement that
+    inserts, moves or deletes a case, so it is never behind the cases it counts. Roll-up
+    rows count every category (``category`` '') and every town (``town_key`` -1), so the
+    case list and the dashboard read one row per state for any count they show.
+    """
+
+    __tablename__ = "case_tally"
+    # Stored in key order on SQLite: a count reads the adjacent rows of its states.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True)
+    #: The category, or '' for every category.
+    category: str = Field(max_length=30, primary_key=True)
+    #: The town's id, 0 for a case without a town, -1 for every town.
+    town_key: int = Field(primary_key=True)
+    state: str = Field(max_length=30, primary_key=True)
+    cases: int

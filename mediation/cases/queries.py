@@ -4,17 +4,30 @@ Each function runs a fixed number of SQL statements however many rows it returns
 names come from joins on ``party`` by role, never from a query per case. What a reader may
 see is a :class:`Scope` (one organisation for a mediator, the whole district for a
 supervisor); ID numbers leave this module masked.
+
+The statements are built once per shape (which filters are set, how many organisations the
+scope has) with bound parameters, and run on the session's connection: building and keying
+a statement costs more than running it on an index. Counts that do not depend on dates or
+text come from ``case_tally`` (kept by triggers in the transaction that changes a case), and
+the payments due from each case's stored ``next_due_on`` (kept by the service), instead of
+counting or summing over an organisation's cases on every request (migration 0005).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    Integer,
+    String,
     and_,
+    bindparam,
     func,
     not_,
     or_,
@@ -22,13 +35,14 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import FromClause
 from sqlmodel import Session
 
-from mediation.cases.deadlines import overdue_condition
+from mediation.cases.deadlines import overdue_cutoff, overdue_since
 from mediation.cases.enums import PartyRole
 from mediation.people.identity import mask_id_number
-from mediation.tables import AGREEMENT, CASE, INSTALMENT, ORGANIZATION, PARTY, TOWN
+from mediation.tables import AGREEMENT, CASE, CASE_TALLY, INSTALMENT, ORGANIZATION, PARTY, TOWN
 from workflows import deadlines as rules
 from workflows.case import MEDIATING_STATES, CaseState
 
@@ -42,6 +56,23 @@ PERFORMING_STATES = (CaseState.ENSURING_PERFORMANCE.value, CaseState.AWAITING_CO
 
 #: The longest search text accepted (a case number or part of a name).
 MAX_SEARCH = 100
+
+#: The keys of ``case_tally``'s roll-up rows: every category, every town (migration 0005).
+TALLY_EVERY_CATEGORY = ""
+TALLY_EVERY_TOWN = -1
+
+#: The escape character of the search's LIKE patterns.
+_LIKE_ESCAPE = "/"
+
+_MEDIATING_VALUES = frozenset(s.value for s in MEDIATING_STATES)
+#: From receipt to the last day of the mediation window (Art. 14, as
+#: ``workflows.deadlines.mediation_deadline`` counts it).
+_WINDOW = timedelta(days=rules.MEDIATION_WINDOW_DAYS)
+
+
+def _connection(session: Session) -> Connection:
+    # Core statements on the session's connection: no ORM layer around each execution.
+    return session.connection()
 
 
 # --------------------------------------------------------------------------- scope and filters
@@ -69,6 +100,61 @@ class Scope:
             return true()
         return CASE.c.organization_id.in_(sorted(self.organization_ids))
 
+    @property
+    def shape(self) -> str:
+        """``district``, ``one`` organisation, or ``many`` (none at all included)."""
+        if self.organization_ids is None:
+            return "district"
+        return "one" if len(self.organization_ids) == 1 else "many"
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the bound parameters of :func:`_scope_condition` for this scope."""
+        if self.organization_ids is None:
+            return {}
+        if len(self.organization_ids) == 1:
+            return {"organization_id": next(iter(self.organization_ids))}
+        return {"organization_ids": sorted(self.organization_ids)}
+
+
+def _scope_condition(shape: str, column: Any) -> ColumnElement[bool]:
+    """The scope's condition on ``column`` (an organisation id), with bound parameters."""
+    if shape == "district":
+        return true()
+    if shape == "one":
+        return column == bindparam("organization_id", type_=Integer)
+    return column.in_(bindparam("organization_ids", expanding=True))
+
+
+class _FilterShape(NamedTuple):
+    """Which filters are set: what decides the statement (the values are its parameters)."""
+
+    state: bool
+    town: bool
+    category: bool
+    overdue: bool | None
+    received_from: bool
+    received_to: bool
+    search: bool
+
+    @property
+    def tallied(self) -> bool:
+        """Tell whether ``case_tally`` can count the matching cases (no date, no text)."""
+        return (
+            self.overdue is None
+            and not self.received_from
+            and not self.received_to
+            and not self.search
+        )
+
+
+def _like_pattern(text: str) -> str:
+    escaped = (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
 
 @dataclass(frozen=True)
 class CaseFilter:
@@ -82,8 +168,37 @@ class CaseFilter:
     received_to: date | None = None
     search: str = ""
 
+    @property
+    def shape(self) -> _FilterShape:
+        """Return which filters are set."""
+        return _FilterShape(
+            state=bool(self.state),
+            town=self.town_id is not None,
+            category=bool(self.category),
+            overdue=self.overdue,
+            received_from=self.received_from is not None,
+            received_to=self.received_to is not None,
+            search=bool(self.search.strip()),
+        )
+
+    def parameters(self, today: date) -> dict[str, Any]:
+        """Return the bound parameters of the conditions of :attr:`shape`."""
+        return {
+            "state": self.state,
+            "town_id": self.town_id,
+            "category": self.category,
+            "overdue_cutoff": overdue_cutoff(today),
+            "received_from": self.received_from,
+            "received_to": self.received_to,
+            "search": _like_pattern(self.search.strip()),
+            # case_tally's keys: '' counts every category, -1 every town.
+            "tally_category": self.category or TALLY_EVERY_CATEGORY,
+            "tally_town": TALLY_EVERY_TOWN if self.town_id is None else self.town_id,
+        }
+
     def conditions(self, today: date) -> list[ColumnElement[bool]]:
-        """Return the SQL conditions of this filter (on ``CASE``, ``WORKER``, ``EMPLOYER``)."""
+        """Return the SQL conditions of this filter (on ``CASE``, ``WORKER``, ``EMPLOYER``),
+        with the values in them (for one-off statements; the lists use :attr:`shape`)."""
         conditions: list[ColumnElement[bool]] = []
         if self.state:
             conditions.append(CASE.c.state == self.state)
@@ -92,23 +207,45 @@ class CaseFilter:
         if self.category:
             conditions.append(CASE.c.category == self.category)
         if self.overdue is True:
-            conditions.append(overdue_condition(today))
+            conditions.append(overdue_since(overdue_cutoff(today)))
         elif self.overdue is False:
-            conditions.append(not_(overdue_condition(today)))
+            conditions.append(not_(overdue_since(overdue_cutoff(today))))
         if self.received_from is not None:
             conditions.append(CASE.c.received_on >= self.received_from)
         if self.received_to is not None:
             conditions.append(CASE.c.received_on <= self.received_to)
         text = self.search.strip()
         if text:
-            conditions.append(
-                or_(
-                    CASE.c.number.icontains(text, autoescape=True),
-                    WORKER.c.name.icontains(text, autoescape=True),
-                    EMPLOYER.c.name.icontains(text, autoescape=True),
-                )
-            )
+            conditions.append(_search_condition(_like_pattern(text)))
         return conditions
+
+
+def _search_condition(pattern: Any) -> ColumnElement[bool]:
+    def matches(column: Any) -> ColumnElement[bool]:
+        return func.lower(column).like(func.lower(pattern), escape=_LIKE_ESCAPE)
+
+    return or_(matches(CASE.c.number), matches(WORKER.c.name), matches(EMPLOYER.c.name))
+
+
+def _filter_conditions(shape: _FilterShape) -> list[ColumnElement[bool]]:
+    """The conditions of a filter shape on ``CASE`` (and the party aliases), parameterised."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.state:
+        conditions.append(CASE.c.state == bindparam("state", type_=String))
+    if shape.town:
+        conditions.append(CASE.c.town_id == bindparam("town_id", type_=Integer))
+    if shape.category:
+        conditions.append(CASE.c.category == bindparam("category", type_=String))
+    if shape.overdue is not None:
+        overdue = overdue_since(bindparam("overdue_cutoff", type_=Date))
+        conditions.append(overdue if shape.overdue else not_(overdue))
+    if shape.received_from:
+        conditions.append(CASE.c.received_on >= bindparam("received_from", type_=Date))
+    if shape.received_to:
+        conditions.append(CASE.c.received_on <= bindparam("received_to", type_=Date))
+    if shape.search:
+        conditions.append(_search_condition(bindparam("search", type_=String)))
+    return conditions
 
 
 @dataclass(frozen=True)
@@ -146,6 +283,13 @@ class Page(Generic[T]):
         return self.first + len(self.items) - 1 if self.items else 0
 
 
+#: Whether both parties consented to go on past the window: the page needs no more (and
+#: turning two stored times into datetimes costs, on SQLite).
+_CONSENTED = and_(
+    CASE.c.consent_worker_at.is_not(None), CASE.c.consent_employer_at.is_not(None)
+).label("consented")
+
+
 def _with_parties(base: FromClause) -> FromClause:
     return base.outerjoin(
         WORKER, and_(WORKER.c.case_id == CASE.c.id, WORKER.c.role == PartyRole.WORKER.value)
@@ -155,18 +299,15 @@ def _with_parties(base: FromClause) -> FromClause:
     )
 
 
-def _mediation_days_left(state: str, received_on: date, today: date) -> int | None:
-    if state not in {s.value for s in MEDIATING_STATES}:
-        return None
-    return rules.days_left(rules.mediation_deadline(received_on), today)
-
-
 # --------------------------------------------------------------------------- the case list
 
 
-@dataclass(frozen=True)
-class CaseListItem:
-    """One row of a case list."""
+class CaseListItem(NamedTuple):
+    """One row of a case list.
+
+    The rows of lists are named tuples: a page builds dozens, and a frozen dataclass costs
+    five times as much to build.
+    """
 
     id: int
     number: str
@@ -182,12 +323,68 @@ class CaseListItem:
     #: Days left in the 15-day window (negative once overdue); None when no longer mediating.
     days_left: int | None
     continuing_with_consent: bool
-    updated_at: datetime
 
     @property
     def overdue(self) -> bool:
         """Tell whether mediation has run past the 15-day window (Art. 14)."""
         return self.days_left is not None and self.days_left < 0
+
+
+@lru_cache(maxsize=256)
+def _count_statement(scope: str, shape: _FilterShape) -> Any:
+    if shape.tallied:
+        # Counters kept by the database in the transaction that moves a case: one per state
+        # (or the state's alone), their category and town the filter's or "every" (a roll-up).
+        conditions = [
+            _scope_condition(scope, CASE_TALLY.c.organization_id),
+            CASE_TALLY.c.category == bindparam("tally_category", type_=String),
+            CASE_TALLY.c.town_key == bindparam("tally_town", type_=Integer),
+        ]
+        if shape.state:
+            conditions.append(CASE_TALLY.c.state == bindparam("state", type_=String))
+        return select(func.coalesce(func.sum(CASE_TALLY.c.cases), 0)).where(*conditions)
+    # Each case has at most one worker and one employer (unique case_id, role), so the
+    # joins never change how many cases match; without a search they are left out.
+    source = _with_parties(CASE) if shape.search else CASE
+    return (
+        select(func.count())
+        .select_from(source)
+        .where(_scope_condition(scope, CASE.c.organization_id), *_filter_conditions(shape))
+    )
+
+
+@lru_cache(maxsize=256)
+def _page_statement(scope: str, shape: _FilterShape) -> Any:
+    source = _with_parties(CASE) if shape.search else CASE
+    chosen = (
+        select(CASE.c.id, CASE.c.received_on)
+        .select_from(source)
+        .where(_scope_condition(scope, CASE.c.organization_id), *_filter_conditions(shape))
+        .order_by(CASE.c.received_on.desc(), CASE.c.id.desc())
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    ).subquery("chosen")
+    return (
+        select(
+            CASE.c.id,
+            CASE.c.number,
+            CASE.c.received_on,
+            CASE.c.state,
+            CASE.c.category,
+            CASE.c.claimed_fen,
+            _CONSENTED,
+            TOWN.c.name.label("town_name"),
+            WORKER.c.name.label("worker_name"),
+            WORKER.c.id_number.label("worker_id_number"),
+            EMPLOYER.c.name.label("employer_name"),
+        )
+        .select_from(
+            _with_parties(chosen.join(CASE, CASE.c.id == chosen.c.id)).outerjoin(
+                TOWN, TOWN.c.id == CASE.c.town_id
+            )
+        )
+        .order_by(chosen.c.received_on.desc(), chosen.c.id.desc())
+    )
 
 
 def list_cases(
@@ -202,49 +399,20 @@ def list_cases(
     """Return one page of the cases in ``scope`` matching ``filters``, newest received first.
 
     A page number past the end gives the last page. Two statements: the count and the page.
+    The count is a sum over ``case_tally`` unless the filter involves dates or a search.
     The party tables are joined only where they are needed: to search their names, and for
     the rows of the page once it is chosen (so a page far down the list does not look up
     the parties of every case before it).
     """
-    conditions = [scope.condition(), *filters.conditions(today)]
-    # Each case has at most one worker and one employer (unique case_id, role), so the
-    # joins never change how many cases match; without a search they are left out.
-    source = _with_parties(CASE) if filters.search.strip() else CASE
-    total = session.execute(
-        select(func.count()).select_from(source).where(*conditions)
-    ).scalar_one()
+    shape = filters.shape
+    parameters = {**scope.parameters(), **filters.parameters(today)}
+    connection = _connection(session)
+    total = int(connection.execute(_count_statement(scope.shape, shape), parameters).scalar_one())
     pages = max(1, -(-total // per_page))
     number = min(max(page, 1), pages)
-    chosen = (
-        select(CASE.c.id, CASE.c.received_on)
-        .select_from(source)
-        .where(*conditions)
-        .order_by(CASE.c.received_on.desc(), CASE.c.id.desc())
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).subquery("chosen")
-    rows = session.execute(
-        select(
-            CASE.c.id,
-            CASE.c.number,
-            CASE.c.received_on,
-            CASE.c.state,
-            CASE.c.category,
-            CASE.c.claimed_fen,
-            CASE.c.consent_worker_at,
-            CASE.c.consent_employer_at,
-            CASE.c.updated_at,
-            TOWN.c.name.label("town_name"),
-            WORKER.c.name.label("worker_name"),
-            WORKER.c.id_number.label("worker_id_number"),
-            EMPLOYER.c.name.label("employer_name"),
-        )
-        .select_from(
-            _with_parties(chosen.join(CASE, CASE.c.id == chosen.c.id)).outerjoin(
-                TOWN, TOWN.c.id == CASE.c.town_id
-            )
-        )
-        .order_by(chosen.c.received_on.desc(), chosen.c.id.desc())
+    rows = connection.execute(
+        _page_statement(scope.shape, shape),
+        {**parameters, "page_limit": per_page, "page_offset": (number - 1) * per_page},
     ).all()
     return Page(
         items=tuple(_list_item(row, today) for row in rows),
@@ -255,40 +423,66 @@ def list_cases(
 
 
 def _list_item(row: Any, today: date) -> CaseListItem:
+    # Unpacked by position (the columns of _page_statement): reading a row's fields by name
+    # costs several times as much, for 25 rows a page.
+    (
+        case_id,
+        number,
+        received_on,
+        state,
+        category,
+        claimed_fen,
+        consented,
+        town_name,
+        worker_name,
+        worker_id_number,
+        employer_name,
+    ) = row
     return CaseListItem(
-        id=row.id,
-        number=row.number,
-        received_on=row.received_on,
-        state=row.state,
-        category=row.category,
-        town_name=row.town_name,
-        worker_name=row.worker_name or "",
-        worker_id_masked=mask_id_number(row.worker_id_number) if row.worker_id_number else "",
-        employer_name=row.employer_name or "",
-        claimed_fen=int(row.claimed_fen),
-        mediation_deadline=rules.mediation_deadline(row.received_on),
-        days_left=_mediation_days_left(row.state, row.received_on, today),
-        continuing_with_consent=row.consent_worker_at is not None
-        and row.consent_employer_at is not None,
-        updated_at=row.updated_at,
+        id=case_id,
+        number=number,
+        received_on=received_on,
+        state=state,
+        category=category,
+        town_name=town_name,
+        worker_name=worker_name or "",
+        worker_id_masked=mask_id_number(worker_id_number) if worker_id_number else "",
+        employer_name=employer_name or "",
+        claimed_fen=int(claimed_fen),
+        mediation_deadline=received_on + _WINDOW,
+        days_left=(received_on + _WINDOW - today).days if state in _MEDIATING_VALUES else None,
+        continuing_with_consent=bool(consented),
     )
 
 
 # --------------------------------------------------------------------------- the dashboard
 
 
+@lru_cache(maxsize=8)
+def _state_counts_statement(scope: str) -> Any:
+    # The roll-up counters of every category and town: one row per state and organisation.
+    return (
+        select(CASE_TALLY.c.state, func.sum(CASE_TALLY.c.cases))
+        .where(
+            _scope_condition(scope, CASE_TALLY.c.organization_id),
+            CASE_TALLY.c.category == TALLY_EVERY_CATEGORY,
+            CASE_TALLY.c.town_key == TALLY_EVERY_TOWN,
+        )
+        .group_by(CASE_TALLY.c.state)
+    )
+
+
 def state_counts(session: Session, *, scope: Scope) -> dict[str, int]:
     """Return how many cases are in each state (every state present, zero included)."""
     counts = dict.fromkeys((s.value for s in CaseState), 0)
-    for state, count in session.execute(
-        select(CASE.c.state, func.count()).where(scope.condition()).group_by(CASE.c.state)
+    for state, count in _connection(session).execute(
+        _state_counts_statement(scope.shape), scope.parameters()
     ):
         counts[state] = int(count)
     return counts
 
 
-@dataclass(frozen=True)
-class OverdueCase:
+class OverdueCase(NamedTuple):
     """A case still in mediation past its 15-day window (Art. 14)."""
 
     id: int
@@ -302,19 +496,14 @@ class OverdueCase:
     continuing_with_consent: bool
 
 
-def overdue_cases(
-    session: Session, *, scope: Scope, today: date, limit: int = 20
-) -> Page[OverdueCase]:
-    """Return the longest-overdue cases first (up to ``limit``) and how many there are.
-
-    The oldest overdue cases are chosen state by state, each from the index on
-    (organisation, state, received_on, id) in order, then merged. Asked for the oldest cases
-    of all mediating states at once, SQLite and PostgreSQL walk the organisation's cases by
-    receipt date from the oldest, through years of closed cases, before finding the few
-    still in mediation.
-    """
-    conditions = [scope.condition(), overdue_condition(today)]
-    total = session.execute(select(func.count()).where(*conditions)).scalar_one()
+@lru_cache(maxsize=8)
+def _overdue_statements(scope: str) -> tuple[Any, Any]:
+    conditions = [
+        _scope_condition(scope, CASE.c.organization_id),
+        overdue_since(bindparam("overdue_cutoff", type_=Date)),
+    ]
+    total = select(func.count()).where(*conditions)
+    limit = bindparam("limit", type_=Integer)
     per_state = [
         select(CASE.c.id, CASE.c.received_on)
         .where(*conditions, CASE.c.state == state.value)
@@ -326,42 +515,59 @@ def overdue_cases(
     oldest = union_all(*(select(branch.c.id, branch.c.received_on) for branch in per_state))
     chosen = oldest.order_by(oldest.selected_columns.received_on, oldest.selected_columns.id)
     chosen_ids = chosen.limit(limit).subquery("chosen")
-    rows = session.execute(
+    rows = (
         select(
             CASE.c.id,
             CASE.c.number,
             CASE.c.state,
             CASE.c.received_on,
-            CASE.c.consent_worker_at,
-            CASE.c.consent_employer_at,
+            _CONSENTED,
             WORKER.c.name.label("worker_name"),
             EMPLOYER.c.name.label("employer_name"),
         )
         .select_from(_with_parties(chosen_ids.join(CASE, CASE.c.id == chosen_ids.c.id)))
         .order_by(CASE.c.received_on, CASE.c.id)
-    ).all()
+    )
+    return total, rows
+
+
+def overdue_cases(
+    session: Session, *, scope: Scope, today: date, limit: int = 20
+) -> Page[OverdueCase]:
+    """Return the longest-overdue cases first (up to ``limit``) and how many there are.
+
+    The oldest overdue cases are chosen state by state, each from the index on
+    (organisation, state, received_on, id) in order, then merged. Asked for the oldest cases
+    of all mediating states at once, SQLite and PostgreSQL walk the organisation's cases by
+    receipt date from the oldest, through years of closed cases, before finding the few
+    still in mediation.
+    """
+    total_statement, rows_statement = _overdue_statements(scope.shape)
+    parameters = {**scope.parameters(), "overdue_cutoff": overdue_cutoff(today), "limit": limit}
+    connection = _connection(session)
+    total = int(connection.execute(total_statement, parameters).scalar_one())
     items = []
-    for row in rows:
-        deadline = rules.mediation_deadline(row.received_on)
+    for case_id, number, state, received_on, consented, worker, employer in connection.execute(
+        rows_statement, parameters
+    ):
+        deadline = rules.mediation_deadline(received_on)
         items.append(
             OverdueCase(
-                id=row.id,
-                number=row.number,
-                state=row.state,
-                received_on=row.received_on,
+                id=case_id,
+                number=number,
+                state=state,
+                received_on=received_on,
                 mediation_deadline=deadline,
                 days_over=-rules.days_left(deadline, today),
-                worker_name=row.worker_name or "",
-                employer_name=row.employer_name or "",
-                continuing_with_consent=row.consent_worker_at is not None
-                and row.consent_employer_at is not None,
+                worker_name=worker or "",
+                employer_name=employer or "",
+                continuing_with_consent=bool(consented),
             )
         )
     return Page(items=tuple(items), total=total, number=1, per_page=limit)
 
 
-@dataclass(frozen=True)
-class DueInstalment:
+class DueInstalment(NamedTuple):
     """An agreed payment date, not yet fully paid, falling due soon (or already missed)."""
 
     case_id: int
@@ -381,6 +587,58 @@ class DueInstalment:
         return self.days_left < 0
 
 
+@lru_cache(maxsize=8)
+def _due_statement(scope: str) -> Any:
+    # The cases being performed whose earliest unpaid instalment falls due by the cutoff,
+    # earliest first: per state straight from the index (organisation, state, next_due_on),
+    # then merged. Every instalment of the ``limit`` rows listed belongs to one of the first
+    # ``limit`` such cases (each of them has an unpaid instalment due no later than any
+    # instalment of a case after them), so only their instalments are read.
+    limit = bindparam("limit", type_=Integer)
+    cutoff = bindparam("cutoff", type_=Date)
+    per_state = [
+        select(CASE.c.id, CASE.c.next_due_on)
+        .where(
+            _scope_condition(scope, CASE.c.organization_id),
+            CASE.c.state == state,
+            CASE.c.next_due_on <= cutoff,
+        )
+        .order_by(CASE.c.next_due_on, CASE.c.id)
+        .limit(limit)
+        .subquery()
+        for state in PERFORMING_STATES
+    ]
+    first = union_all(*(select(branch.c.id, branch.c.next_due_on) for branch in per_state))
+    chosen = (
+        first.order_by(first.selected_columns.next_due_on, first.selected_columns.id)
+        .limit(limit)
+        .subquery("chosen")
+    )
+    # Their instalments due by the cutoff (a later one changes nothing before it), without
+    # ORDER BY: sorting the joined rows costs SQLite more than Python sorting them.
+    return (
+        select(
+            CASE.c.id,
+            CASE.c.number,
+            CASE.c.state,
+            CASE.c.paid_fen,
+            WORKER.c.name.label("worker_name"),
+            EMPLOYER.c.name.label("employer_name"),
+            INSTALMENT.c.seq,
+            INSTALMENT.c.due_on,
+            INSTALMENT.c.amount_fen,
+        )
+        .select_from(
+            _with_parties(
+                chosen.join(CASE, CASE.c.id == chosen.c.id)
+                .join(AGREEMENT, AGREEMENT.c.case_id == CASE.c.id)
+                .join(INSTALMENT, INSTALMENT.c.agreement_id == AGREEMENT.c.id)
+            )
+        )
+        .where(INSTALMENT.c.due_on <= cutoff)
+    )
+
+
 def instalments_due(
     session: Session, *, scope: Scope, today: date, within_days: int = 7, limit: int = 50
 ) -> list[DueInstalment]:
@@ -389,103 +647,49 @@ def instalments_due(
     Payments settle instalments in due-date order (as in :mod:`mediation.cases.deadlines`):
     an instalment is unpaid while the running total up to and including it exceeds what the
     case has been paid. Instalments already missed are included: they need chasing most.
+    One statement reads the instalments of the cases concerned (see :func:`_due_statement`).
     """
-    # Only the instalments that can be listed enter the running totals: the scope's cases
-    # being performed, due by the cutoff. Every instalment before one of them (in due-date
-    # order) is due by the cutoff too, so its running total is the same as over all of them.
-    # (A correlated sum per row is a little faster on SQLite, but PostgreSQL then hash-joins
-    # every instalment of the district: 3× slower there.)
     cutoff = today + timedelta(days=within_days)
-    running = (
-        select(
-            CASE.c.id.label("case_id"),
-            CASE.c.paid_fen,
-            INSTALMENT.c.seq,
-            INSTALMENT.c.due_on,
-            INSTALMENT.c.amount_fen,
-            # seq is unique within an agreement, so no two rows tie in this order: a ROWS
-            # frame sums the same rows as the default RANGE frame, and costs SQLite less.
-            func.sum(INSTALMENT.c.amount_fen)
-            .over(
-                partition_by=INSTALMENT.c.agreement_id,
-                order_by=(INSTALMENT.c.due_on, INSTALMENT.c.seq),
-                rows=(None, 0),
-            )
-            .label("through_fen"),
-        )
-        .select_from(
-            CASE.join(AGREEMENT, AGREEMENT.c.case_id == CASE.c.id).join(
-                INSTALMENT, INSTALMENT.c.agreement_id == AGREEMENT.c.id
-            )
-        )
-        .where(
-            scope.condition(),
-            CASE.c.state.in_(PERFORMING_STATES),
-            INSTALMENT.c.due_on <= cutoff,
-        )
-    ).subquery("running")
-    # The case's number and state and the parties' names only for the instalments shown,
-    # once they are chosen (the fewer columns the window carries, the faster it runs).
-    due = (
-        select(running)
-        .where(running.c.through_fen > running.c.paid_fen)
-        .order_by(running.c.due_on, running.c.case_id, running.c.seq)
-        .limit(limit)
-    ).subquery("due")
-    rows = session.execute(
-        select(
-            due.c.case_id.label("id"),
-            CASE.c.number,
-            CASE.c.state,
-            due.c.paid_fen,
-            WORKER.c.name.label("worker_name"),
-            EMPLOYER.c.name.label("employer_name"),
-            due.c.seq,
-            due.c.due_on,
-            due.c.amount_fen,
-            due.c.through_fen,
-        )
-        .select_from(
-            due.join(CASE, CASE.c.id == due.c.case_id)
-            .outerjoin(
-                WORKER,
-                and_(WORKER.c.case_id == due.c.case_id, WORKER.c.role == PartyRole.WORKER.value),
-            )
-            .outerjoin(
-                EMPLOYER,
-                and_(
-                    EMPLOYER.c.case_id == due.c.case_id,
-                    EMPLOYER.c.role == PartyRole.EMPLOYER.value,
-                ),
-            )
-        )
-        .order_by(due.c.due_on, due.c.case_id, due.c.seq)
-    ).all()
+    rows = _connection(session).execute(
+        _due_statement(scope.shape), {**scope.parameters(), "cutoff": cutoff, "limit": limit}
+    )
+    # (due_on, case id, seq, row, outstanding) of each unpaid instalment due by the cutoff.
+    unpaid: list[tuple[date, int, int, Any, int]] = []
+    case_id: int | None = None
+    through = 0
+    # By position (the columns of _due_statement): each case's rows in due-date order.
+    for row in sorted(rows, key=itemgetter(0, 7, 6)):
+        row_case, _number, _state, paid_fen, _worker, _employer, seq, due_on, amount = row
+        if row_case != case_id:
+            case_id, through = row_case, 0
+        before = through
+        through += amount
+        if through > paid_fen:
+            # Money paid beyond the earlier instalments goes to this one, up to its amount.
+            outstanding = amount - max(0, min(amount, paid_fen - before))
+            unpaid.append((due_on, row_case, seq, row, outstanding))
+    unpaid.sort(key=lambda entry: entry[:3])
     result = []
-    for row in rows:
-        amount = int(row.amount_fen)
-        # Money paid beyond the earlier instalments goes to this one, up to its amount.
-        before = int(row.through_fen) - amount
-        applied = max(0, min(amount, int(row.paid_fen) - before))
+    for _due_on, _case_id, _seq, row, outstanding in unpaid[:limit]:
+        row_case, number, state, _paid, worker, employer, seq, due_on, amount = row
         result.append(
             DueInstalment(
-                case_id=row.id,
-                number=row.number,
-                state=row.state,
-                worker_name=row.worker_name or "",
-                employer_name=row.employer_name or "",
-                seq=row.seq,
-                due_on=row.due_on,
-                amount_fen=amount,
-                outstanding_fen=amount - applied,
-                days_left=rules.days_left(row.due_on, today),
+                case_id=row_case,
+                number=number,
+                state=state,
+                worker_name=worker or "",
+                employer_name=employer or "",
+                seq=seq,
+                due_on=due_on,
+                amount_fen=int(amount),
+                outstanding_fen=int(outstanding),
+                days_left=rules.days_left(due_on, today),
             )
         )
     return result
 
 
-@dataclass(frozen=True)
-class RecentCase:
+class RecentCase(NamedTuple):
     """A case and when it last changed."""
 
     id: int
@@ -496,9 +700,9 @@ class RecentCase:
     updated_at: datetime
 
 
-def recently_changed(session: Session, *, scope: Scope, limit: int = 10) -> list[RecentCase]:
-    """Return the cases changed most recently, latest first."""
-    rows = session.execute(
+@lru_cache(maxsize=8)
+def _recent_statement(scope: str) -> Any:
+    return (
         select(
             CASE.c.id,
             CASE.c.number,
@@ -508,38 +712,46 @@ def recently_changed(session: Session, *, scope: Scope, limit: int = 10) -> list
             EMPLOYER.c.name.label("employer_name"),
         )
         .select_from(_with_parties(CASE))
-        .where(scope.condition())
+        .where(_scope_condition(scope, CASE.c.organization_id))
         .order_by(CASE.c.updated_at.desc(), CASE.c.id.desc())
-        .limit(limit)
-    ).all()
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def recently_changed(session: Session, *, scope: Scope, limit: int = 10) -> list[RecentCase]:
+    """Return the cases changed most recently, latest first."""
+    rows = _connection(session).execute(
+        _recent_statement(scope.shape), {**scope.parameters(), "limit": limit}
+    )
     return [
         RecentCase(
-            id=row.id,
-            number=row.number,
-            state=row.state,
-            worker_name=row.worker_name or "",
-            employer_name=row.employer_name or "",
-            updated_at=row.updated_at,
+            id=case_id,
+            number=number,
+            state=state,
+            worker_name=worker or "",
+            employer_name=employer or "",
+            updated_at=updated_at,
         )
-        for row in rows
+        for case_id, number, state, updated_at, worker, employer in rows
     ]
 
 
 # --------------------------------------------------------------------------- places
 
 
-@dataclass(frozen=True)
-class TownOption:
+class TownOption(NamedTuple):
     """A town for a select box."""
 
     id: int
     name: str
 
 
+_TOWNS = select(TOWN.c.id, TOWN.c.name).order_by(TOWN.c.name, TOWN.c.id)
+
+
 def town_options(session: Session) -> list[TownOption]:
     """Return every town, by name."""
-    rows = session.execute(select(TOWN.c.id, TOWN.c.name).order_by(TOWN.c.name, TOWN.c.id))
-    return [TownOption(row.id, row.name) for row in rows]
+    return [TownOption(row.id, row.name) for row in _connection(session).execute(_TOWNS)]
 
 
 @dataclass(frozen=True)
@@ -552,17 +764,22 @@ class OrganizationSummary:
     town_id: int | None
 
 
+_ORGANIZATION = select(
+    ORGANIZATION.c.id, ORGANIZATION.c.name, ORGANIZATION.c.level, ORGANIZATION.c.town_id
+).where(ORGANIZATION.c.id == bindparam("organization_id", type_=Integer))
+
+
 def organization_summary(
     session: Session, organization_id: int | None
 ) -> OrganizationSummary | None:
     """Return an organisation's name, level and town, or None if there is no such one."""
     if organization_id is None:
         return None
-    row = session.execute(
-        select(
-            ORGANIZATION.c.id, ORGANIZATION.c.name, ORGANIZATION.c.level, ORGANIZATION.c.town_id
-        ).where(ORGANIZATION.c.id == organization_id)
-    ).one_or_none()
+    row = (
+        _connection(session)
+        .execute(_ORGANIZATION, {"organization_id": organization_id})
+        .one_or_none()
+    )
     if row is None:
         return None
     return OrganizationSummary(row.id, row.name, row.level, row.town_id)

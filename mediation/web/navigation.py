@@ -19,8 +19,8 @@ from flask import Flask, current_app, g
 from flask_babel import get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from forms import labels
@@ -31,15 +31,33 @@ NAV_LINKS: dict[str, list[tuple[str, Any]]] = {
         ("mediator.dashboard", _l("Dashboard")),
         ("mediator.case_list", _l("Cases")),
         ("mediator.new_case", _l("Register a dispute")),
+        ("mediator.legal_help_workload", _l("Legal help")),
         ("overview.index", _l("Overview")),
     ],
-    "lawyer": [("overview.index", _l("Overview"))],
-    "supervisor": [("overview.index", _l("Overview"))],
+    "lawyer": [
+        ("lawyer.pool", _l("Pool")),
+        ("lawyer.escalated", _l("Escalated")),
+        ("lawyer.my_assignments", _l("My assignments")),
+    ],
+    "supervisor": [
+        ("supervisor.dashboard", _l("Supervision")),
+        ("supervisor.reports", _l("Reports")),
+        ("supervisor.reviews", _l("Audit reviews")),
+        ("supervisor.corrections", _l("Corrections")),
+        ("supervisor.anomalies", _l("Anomalies")),
+        ("supervisor.chain", _l("Event chain")),
+        ("mediator.legal_help_workload", _l("Legal help")),
+        ("overview.index", _l("Overview")),
+    ],
     "admin": [
         ("admin.users", _l("Users")),
         ("admin.organizations", _l("Organisations")),
         ("admin.towns", _l("Towns")),
         ("admin.zones", _l("Zones")),
+        ("admin.zone_map", _l("Zone map")),
+        ("admin.lawyers", _l("Lawyers")),
+        ("admin.law_firms", _l("Law firms")),
+        ("mediator.legal_help_workload", _l("Legal help")),
         ("overview.index", _l("Overview")),
     ],
 }
@@ -61,11 +79,23 @@ LABEL_TABLES = (
 
 
 def nav_links() -> list[tuple[str, Any]]:
-    """Return the navigation links of the logged-in user."""
+    """Return the navigation links of the logged-in user, their labels translated.
+
+    Every page shows them: the labels come from :func:`translated` (once per language),
+    not from a lazy translation each.
+    """
     if not current_user.is_authenticated:
         return []
+    role = current_user.role
+    names = translated(_nav_labels(role))
     views = current_app.view_functions
-    return [(e, label) for e, label in NAV_LINKS.get(current_user.role, []) if e in views]
+    return [(e, names[e]) for e, _label in NAV_LINKS.get(role, []) if e in views]
+
+
+@lru_cache(maxsize=16)
+def _nav_labels(role: str) -> dict[str, Any]:
+    # One table per role (endpoint → lazy label), for translated().
+    return dict(NAV_LINKS.get(role, []))
 
 
 def current_locale() -> str:
@@ -102,14 +132,33 @@ def _gettext(message: str) -> str:
     return text
 
 
-@pass_context
-def _template_gettext(context: Context, message: str, **variables: Any) -> str:
-    """Jinja's "newstyle" ``_()``/``gettext()``, without its two extra layers of calls."""
-    text: str = request_translations().ugettext(message)
-    if context.eval_ctx.autoescape:
+@pass_eval_context
+def _template_gettext(eval_context: EvalContext, message: str, **variables: Any) -> str:
+    """Jinja's "newstyle" ``_()``/``gettext()``, without its two extra layers of calls.
+
+    Given the evaluation context, not the template context: Jinja derives a new template
+    context for every call of a context function made inside a loop or a block that sets
+    variables.
+    """
+    translations = request_translations()
+    if not variables and eval_context.autoescape:
+        # A page shows up to a hundred fixed phrases: each is looked up once per language.
+        known = _fixed_phrases.get(id(translations))
+        if known is None or known[0] is not translations:
+            known = _fixed_phrases[id(translations)] = (translations, {})
+        phrase = known[1].get(message)
+        if phrase is None:
+            phrase = known[1][message] = Markup(translations.ugettext(message)) % {}
+        return phrase
+    text: str = translations.ugettext(message)
+    if eval_context.autoescape:
         text = Markup(text)
     # Always a format string, as in Jinja (so "%%" means "%" with or without variables).
     return text % variables
+
+
+#: Per translations object (one per language): message id → the phrase, ready to print.
+_fixed_phrases: dict[int, tuple[Any, dict[str, Markup]]] = {}
 
 
 def _ngettext(singular: str, plural: str, number: int) -> str:

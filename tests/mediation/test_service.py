@@ -47,7 +47,14 @@ from mediation.tables import (
     PAYMENT,
     TERM,
 )
-from tests.factories import EMPLOYER, WORKER, ensure_organization, make_case, path_to
+from tests.factories import (
+    EMPLOYER,
+    STUB_PDF,
+    WORKER,
+    ensure_organization,
+    make_case,
+    path_to,
+)
 
 TODAY = date(2026, 3, 2)
 AGREED = 1_000_000
@@ -300,7 +307,7 @@ TRIGGER_CASES = [
     *[
         pytest.param(
             state,
-            [("produce_archive_bundle", {})],
+            [("produce_archive_bundle", {"content": STUB_PDF})],
             "archive",
             {},
             0,
@@ -369,7 +376,10 @@ RECORDING_CASES = [
     ),
     pytest.param("ensuring_performance", [], "record_payment", {"amount_fen": 300_000}),
     pytest.param("awaiting_conversion", [], "record_payment", {"amount_fen": AGREED}),
-    *[pytest.param(s, [], "produce_archive_bundle", {}) for s in ("closed", "failed", "rejected")],
+    *[
+        pytest.param(s, [], "produce_archive_bundle", {"content": STUB_PDF})
+        for s in ("closed", "failed", "rejected")
+    ],
 ]
 
 

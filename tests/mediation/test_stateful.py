@@ -39,7 +39,7 @@ from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotA
 from mediation.money import MAX_FEN
 from mediation.schema import upgrade
 from mediation.tables import AGREEMENT, CASE, EVENT, INSTALMENT, TERM
-from tests.factories import EMPLOYER, WORKER, make_case
+from tests.factories import EMPLOYER, STUB_PDF, WORKER, make_case
 from workflows.case import RECORDING_ACTIONS, TRANSITIONS
 
 START = date(2026, 3, 2)
@@ -131,7 +131,7 @@ FIXES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "has_mediator_signature": [("record_signature", {"signer": "mediator"})],
     "has_organization_seal": [("record_signature", {"signer": "organization"})],
     "is_fully_paid": [("record_payment", {})],
-    "has_archive_bundle": [("produce_archive_bundle", {})],
+    "has_archive_bundle": [("produce_archive_bundle", {"content": STUB_PDF})],
 }
 
 CATEGORIES = [
@@ -239,6 +239,9 @@ def inputs(
         return st.fixed_dictionaries({"amount_fen": owed})
     if action == "draft_agreement":
         return drafts(today, valid=valid)
+    if action == "produce_archive_bundle":
+        # The bundle is rendered outside the transaction (mediation.issuing): a stand-in.
+        return st.fixed_dictionaries({"content": choose([STUB_PDF], [b"", "%PDF-", None], valid)})
     return st.just({})
 
 

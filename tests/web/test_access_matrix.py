@@ -7,6 +7,7 @@ test fails and asks for a line in ``PARAMETERS``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,28 +15,43 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
+from mediation import clock
 from mediation.app import create_app, get_database
+from mediation.assignments.lawyers import create_firm, save_lawyer
+from mediation.assignments.service import request_help
+from mediation.audit.chain import Actor
 from mediation.cases.enums import Role
 from mediation.cases.models import Case
 from mediation.people.models import Town, User
+from mediation.tables import DOCUMENT
 from mediation.web.access import PUBLIC, allow, policy_of
-from tests.factories import ensure_organization, make_case
+from tests.factories import STUB_PDF, ensure_organization, make_case
 from tests.web.conftest import PASSWORD, csrf_token
 
 #: Endpoints that serve files and need no policy.
 EXEMPT = frozenset({"static", "bootstrap.static"})
 
-#: Who knocks: anonymous, one user of each role, and a mediator of another organisation.
-VISITORS = ("anonymous", "mediator", "other_mediator", "lawyer", "supervisor", "admin")
+#: Who knocks: anonymous, one user of each role, a mediator of another organisation and a
+#: volunteer lawyer of another zone.
+VISITORS = (
+    "anonymous",
+    "mediator",
+    "other_mediator",
+    "lawyer",
+    "other_lawyer",
+    "supervisor",
+    "admin",
+)
 ROLE_OF = {
     "mediator": Role.MEDIATOR.value,
     "other_mediator": Role.MEDIATOR.value,
     "lawyer": Role.LAWYER.value,
+    "other_lawyer": Role.LAWYER.value,
     "supervisor": Role.SUPERVISOR.value,
     "admin": Role.ADMIN.value,
 }
@@ -54,6 +70,15 @@ class World:
     town_id: int
     zone_id: int
     target_user_id: int
+    #: Legal help asked for on the case: open in the pool of the lawyer's zone.
+    assignment_id: int = 0
+    firm_id: int = 0
+    #: A supervisor's audit sample of a settled case, its review (a discrepancy) and a
+    #: correction request of that case (mediation.supervision).
+    sample_id: int = 0
+    sampled_case_id: int = 0
+    review_id: int = 0
+    correction_id: int = 0
 
 
 #: URL parameter name → its value in the world. A route with a parameter not listed here
@@ -65,10 +90,25 @@ PARAMETERS: dict[str, Callable[[World], object]] = {
     "organization_id": lambda w: w.organization_id,
     "town_id": lambda w: w.town_id,
     "zone_id": lambda w: w.zone_id,
+    "assignment_id": lambda w: w.assignment_id,  # open in the lawyer's pool
+    "firm_id": lambda w: w.firm_id,
+    "lawyer_id": lambda w: w.users["lawyer"].id,
+    # An issued document of the case (see _issued_document), to download and to verify.
+    "kind": lambda w: "agreement",
+    "version": lambda w: 1,
+    "document": lambda w: f"{w.case_number}-XY",  # its number, on the public verify page
+    # The supervisors' records (see _supervision).
+    "sample_id": lambda w: w.sample_id,
+    "case_id": lambda w: w.sampled_case_id,
+    "review_id": lambda w: w.review_id,
+    "correction_id": lambda w: w.correction_id,
 }
 
 #: Parameters that name a case: a mediator of another organisation gets 404 there.
 CASE_PARAMETERS = frozenset({"number"})
+
+#: Parameters that name a legal-help assignment: a lawyer of another zone gets 404 there.
+ASSIGNMENT_PARAMETERS = frozenset({"assignment_id"})
 
 #: Endpoints that send an allowed user to the login page on purpose.
 ENDS_SESSION = frozenset({"auth.logout"})
@@ -82,6 +122,7 @@ def build_world(database: Any, make_user: Callable[..., User]) -> World:
         "mediator": make_user("mediator"),
         "other_mediator": make_user("mediator", organization=OTHER_ORGANIZATION),
         "lawyer": make_user("lawyer"),
+        "other_lawyer": make_user("lawyer", username="other.lawyer"),
         "supervisor": make_user("supervisor"),
         "admin": make_user("admin"),
     }
@@ -92,7 +133,98 @@ def build_world(database: Any, make_user: Callable[..., User]) -> World:
         assert town is not None and town.zone_id is not None
         zone_id = town.zone_id
     assert target.id is not None
-    return World(users, number, organization_id, town_id, zone_id, target.id)
+    _issued_document(database, case_id, number)
+    firm_id, assignment_id = _legal_help(database, users["lawyer"], case_id, zone_id)
+    sample_id, sampled_case_id, review_id, correction_id = _supervision(database, users)
+    return World(
+        users,
+        number,
+        organization_id,
+        town_id,
+        zone_id,
+        target.id,
+        assignment_id,
+        firm_id,
+        sample_id,
+        sampled_case_id,
+        review_id,
+        correction_id,
+    )
+
+
+def _supervision(database: Any, users: dict[str, User]) -> tuple[int, int, int, int]:
+    """A settled case, sampled and reviewed (a discrepancy), with a correction request."""
+    from mediation.supervision import corrections, reviews
+
+    settled_id, _version = make_case(database, state="ensuring_performance")
+    supervisor = Actor(users["supervisor"].id, users["supervisor"].username)
+    mediator = Actor(users["mediator"].id, users["mediator"].username)
+    today = clock.today()
+    with database.writing() as session:
+        sample_id = reviews.draw_sample(
+            session, date_from=today, date_to=today, size=1, seed=1, actor=supervisor
+        )
+        review_id = reviews.record_review(
+            session,
+            sample_id=sample_id,
+            case_id=settled_id,
+            result="discrepancy",
+            note="矩阵",
+            actor=supervisor,
+        )
+        correction_id = corrections.request_correction(
+            session,
+            case_id=settled_id,
+            terms=[900_000],
+            instalments=[450_000, 450_000],
+            reason="矩阵",
+            actor=mediator,
+        )
+    return sample_id, settled_id, review_id, correction_id
+
+
+def _issued_document(database: Any, case_id: int, number: str) -> None:
+    """Store a document of the case, as issued (a stand-in file: access is under test here)."""
+    with database.writing() as session:
+        session.execute(
+            insert(DOCUMENT).values(
+                case_id=case_id,
+                kind="agreement",
+                number=f"{number}-XY",
+                version=1,
+                sha256=hashlib.sha256(STUB_PDF).hexdigest(),
+                media_type="application/pdf",
+                issued_by_id=None,
+                issued_at=clock.utcnow(),
+                content=STUB_PDF,
+            )
+        )
+
+
+def _legal_help(database: Any, lawyer: User, case_id: int, zone_id: int) -> tuple[int, int]:
+    """Make the lawyer serve the case's zone and ask for legal help on the case."""
+    with database.writing() as session:
+        firm = create_firm(session, name="矩阵律师事务所", actor=Actor(None, "matrix"))
+        assert firm.id is not None and lawyer.id is not None
+        save_lawyer(
+            session,
+            user_id=lawyer.id,
+            firm_id=firm.id,
+            zone_ids=[zone_id],
+            practice_notes="",
+            active=True,
+            availability="available",
+            actor=Actor(None, "matrix"),
+        )
+        change = request_help(
+            session,
+            case_id=case_id,
+            kind="consultation",
+            needed="矩阵",
+            due_on=clock.today(),
+            actor=Actor(None, "matrix"),
+        )
+    return firm.id, change.assignment_id
 
 
 def routes(app: Flask) -> list[Rule]:
@@ -119,6 +251,11 @@ def url_of(rule: Rule, world: World) -> str:
     built = rule.build({name: PARAMETERS[name](world) for name in rule.arguments})
     assert built is not None, rule.rule
     return built[1]
+
+
+def is_assignment_url(rule: Rule) -> bool:
+    """Tell whether the rule names a legal-help assignment."""
+    return bool(ASSIGNMENT_PARAMETERS & set(rule.arguments))
 
 
 def is_case_url(rule: Rule) -> bool:
@@ -170,6 +307,10 @@ def problem(app: Flask, rule: Rule, visitor: str, response: TestResponse) -> str
         return None if status == 403 else f"got {status}, not 403 (policy {sorted(policy)})"
     if visitor == "other_mediator" and is_case_url(rule):
         return None if status == 404 else f"another organisation's case answered {status}, not 404"
+    if visitor == "other_lawyer" and is_assignment_url(rule):
+        return None if status == 404 else f"another zone's assignment answered {status}, not 404"
+    if visitor == "lawyer" and is_assignment_url(rule) and status == 404:
+        return "the assignment in the lawyer's own pool answered 404: is PARAMETERS right?"
     if visitor == "mediator" and is_case_url(rule) and status == 404:
         # Otherwise the other mediator's 404 could come from a wrong parameter, not the scope.
         return "the organisation's own case answered 404: is PARAMETERS right for this route?"

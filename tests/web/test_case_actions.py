@@ -24,9 +24,10 @@ from mediation.audit.chain import Actor
 from mediation.cases.models import Case
 from mediation.cases.service import advance
 from mediation.db import Database
+from mediation.issuing.service import ISSUED_ON
 from mediation.money import format_yuan
 from mediation.tables import CASE, EVENT, INTERVIEW, PAYMENT
-from tests.factories import make_case, path_to
+from tests.factories import STUB_PDF, make_case, path_to
 from tests.web.conftest import csrf_token
 
 TODAY = clock.today()
@@ -399,7 +400,11 @@ SPECS: dict[str, Spec] = {
     ),
     "produce_archive_bundle": Spec("closed", {}, "closed", invalid=_VERSION_JUNK),
     "archive": Spec(
-        "closed", {}, "archived", steps=[("produce_archive_bundle", {})], invalid=_VERSION_JUNK
+        "closed",
+        {},
+        "archived",
+        steps=[("produce_archive_bundle", {"content": STUB_PDF})],
+        invalid=_VERSION_JUNK,
     ),
 }
 
@@ -430,8 +435,10 @@ def test_action_valid_submission_moves_the_case(
 
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     assert response.location.endswith(f"/m/cases/{number}")
-    assert version_of(database, case_id) == (spec.then, version + 1)
-    assert events_of(database, case_id) == [*before, action]
+    # A trigger that calls for a document issues it once its own transaction has committed.
+    issued = ["issue_document"] if action in ISSUED_ON else []
+    assert version_of(database, case_id) == (spec.then, version + 1 + len(issued))
+    assert events_of(database, case_id) == [*before, action, *issued]
     followed = client.get(response.location, headers={"Accept-Language": "en"})
     assert followed.status_code == 200
     assert 'class="alert alert-success"' in followed.get_data(as_text=True)
@@ -710,8 +717,12 @@ def test_full_walk_from_registered_through_the_web_forms_only(
         response = submit(client, number, action, as_form_fields(action, data))
         assert response.status_code == 302, (action, response.get_data(as_text=True)[:3000])
     state, version = version_of(database, case_id)
-    assert (state, version) == (end, 1 + len(steps))
-    assert events_of(database, case_id) == ["register", *[a for a, _ in steps]]
+    # Signing and confirming performance each issue their document once they have committed.
+    expected = ["register"]
+    for action, _data in steps:
+        expected += [action, "issue_document"] if action in ISSUED_ON else [action]
+    assert (state, version) == (end, len(expected))
+    assert events_of(database, case_id) == expected
     body = page(client, number)
     assert f'id="case-state" data-state="{end}"' in body
     with database.read_session() as session:

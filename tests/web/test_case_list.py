@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -242,3 +243,26 @@ def test_case_list_queries_do_not_grow_with_the_cases(app, database, mediator_cl
     with counting_queries(engine) as searched:
         assert len(_shown(mediator_client, "?q=李娜&overdue=no")) == 12
     assert len(searched) == len(few)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {},
+        {"state": "closed"},
+        {"q": "张伟 & 李娜/100%?#", "state": "registered", "town": "3"},
+        {"q": "a+b=c;d'e\"f<g>", "received_from": "2026-01-01", "received_to": "2026-02-01"},
+    ],
+)
+def test_page_links_are_what_url_for_would_write(app, kept):
+    with app.test_request_context("/m/cases"):
+        page_url = case_list.list_url_builder(kept)
+        for number in (1, 2, 40):
+            assert page_url(number) == url_for("mediator.case_list", **kept, page=number)
+
+
+@pytest.mark.parametrize("number", ["DX-2026-00042", "DX 2026/00042", "案-1?x=1#2", "a%b&c'd"])
+def test_case_links_are_what_url_for_would_write(app, number):
+    with app.test_request_context("/m/cases"):
+        assert case_list.case_url_builder()(number) == url_for("mediator.case_page", number=number)
+        assert case_list.case_url(number) == url_for("mediator.case_page", number=number)

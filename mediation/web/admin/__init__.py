@@ -6,4 +6,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
-from mediation.web.admin import places, users  # noqa: E402, F401
+from mediation.web.admin import lawyers, places, users  # noqa: E402, F401

@@ -26,8 +26,8 @@ EVERYONE = (Role.MEDIATOR, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
 #: Where each role lands after logging in.
 HOME_ENDPOINTS = {
     Role.MEDIATOR.value: "mediator.dashboard",
-    Role.LAWYER.value: "overview.index",
-    Role.SUPERVISOR.value: "overview.index",
+    Role.LAWYER.value: "lawyer.pool",
+    Role.SUPERVISOR.value: "supervisor.dashboard",
     Role.ADMIN.value: "overview.index",
 }
 

@@ -6,4 +6,11 @@ from flask import Blueprint
 
 blueprint = Blueprint("mediator", __name__, url_prefix="/m")
 
-from mediation.web.mediator import case_list, case_page, dashboard, intake  # noqa: E402, F401
+from mediation.web.mediator import (  # noqa: E402, F401
+    case_list,
+    case_page,
+    dashboard,
+    documents,
+    intake,
+    legal_help,
+)

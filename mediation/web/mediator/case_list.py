@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from urllib.parse import quote
+from typing import Any, NamedTuple
+from urllib.parse import quote, urlencode
 
 from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -43,6 +43,30 @@ def case_url(number: str) -> str:
     if "mediator.case_page" in current_app.view_functions:
         return url_for("mediator.case_page", number=number)
     return f"{url_for('mediator.case_list')}/{quote(number, safe='')}"
+
+
+#: What Werkzeug's default (string) converter leaves unquoted in a path part.
+_PATH_SAFE = "!$&'()*+,/:;=@"
+#: What ``url_for`` leaves unquoted in the query string it appends (Werkzeug's ``_urlencode``).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def case_url_builder() -> Callable[[str], str]:
+    """Return :func:`case_url` for the pages listing many cases: the same addresses, with
+    ``url_for`` called once per page instead of once per row (about 5 µs each)."""
+    if "mediator.case_page" not in current_app.view_functions:
+        return case_url
+    prefix = url_for("mediator.case_page", number="0")[:-1]
+    return lambda number: prefix + quote(number, safe=_PATH_SAFE)
+
+
+def list_url_builder(kept: Mapping[str, str]) -> Callable[[int], str]:
+    """Return the address of a page of the list with the filters ``kept`` (as ``url_for``
+    would write it, with ``page`` last)."""
+    base = url_for("mediator.case_list")
+    query = urlencode(list(kept.items()), safe=_QUERY_SAFE)
+    prefix = f"{base}?{query}&page=" if query else f"{base}?page="
+    return lambda number: f"{prefix}{number}"
 
 
 class BadParameter(ValueError):
@@ -116,8 +140,7 @@ def parse_list_request(args: MultiDict[str, str]) -> ListRequest:
     )
 
 
-@dataclass(frozen=True)
-class ListRow:
+class ListRow(NamedTuple):
     """A row of the list with what the page shows of it, ready to print.
 
     Built in Python: the same work done by the template (a call per link, label, date and
@@ -130,23 +153,50 @@ class ListRow:
     state: str
     category: str
     claimed: str
+    #: What the "days left" column says (empty when the case is no longer in mediation).
+    deadline: str = ""
+
+
+def _deadline_label(days_left: int | None) -> str:
+    if days_left is None:
+        return ""
+    if days_left < 0:
+        if days_left == -1:
+            return _("Overdue by 1 day")
+        return _("Overdue by %(n)s days", n=-days_left)
+    if days_left == 0:
+        return _("Last day today")
+    if days_left == 1:
+        return _("1 day left")
+    return _("%(n)s days left", n=days_left)
 
 
 def list_rows(
-    items: Iterable[CaseListItem], states: Mapping[str, str], categories: Mapping[str, str]
+    items: Iterable[CaseListItem],
+    states: Mapping[str, str],
+    categories: Mapping[str, str],
+    url: Callable[[str], str] = case_url,
 ) -> list[ListRow]:
     """Return the rows of a page of cases, with their links and translated names."""
-    return [
-        ListRow(
-            item=item,
-            url=case_url(item.number),
-            received=item.received_on.isoformat(),
-            state=states.get(item.state, item.state),
-            category=categories.get(item.category, item.category),
-            claimed=format_yuan(item.claimed_fen),
+    deadlines: dict[int | None, str] = {}
+    rows = []
+    for item in items:
+        days_left = item.days_left
+        deadline = deadlines.get(days_left)
+        if deadline is None:
+            deadline = deadlines[days_left] = _deadline_label(days_left)
+        rows.append(
+            ListRow(
+                item=item,
+                url=url(item.number),
+                received=item.received_on.isoformat(),
+                state=states.get(item.state, item.state),
+                category=categories.get(item.category, item.category),
+                claimed=format_yuan(item.claimed_fen),
+                deadline=deadline,
+            )
         )
-        for item in items
-    ]
+    return rows
 
 
 def page_window(current: int, pages: int, *, around: int = 2) -> list[int | None]:
@@ -191,21 +241,17 @@ def case_list() -> ResponseReturnValue:
         per_page=PER_PAGE,
     )
 
-    def page_url(number: int) -> str:
-        values: dict[str, Any] = {**asked.kept, "page": number}
-        return url_for("mediator.case_list", **values)
-
     states = translated(STATES)
     categories = translated(CATEGORIES)
     return render_template(
         "mediator/case_list.html",
         page=page,
-        rows=list_rows(page.items, states, categories),
+        rows=list_rows(page.items, states, categories, case_url_builder()),
         asked=asked,
         towns=town_options(session),
         states=states,
         categories=categories,
-        page_url=page_url,
+        page_url=list_url_builder(asked.kept),
         page_numbers=page_window(page.number, page.pages),
         today=today,
     )

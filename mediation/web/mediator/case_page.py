@@ -33,6 +33,7 @@ from mediation.money import format_yuan
 from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
 from mediation.web.mediator import blueprint
+from mediation.web.mediator.form_html import field_label, form_control, form_text
 from mediation.web.mediator.scope import case_id_for_mediator
 from mediation.web.navigation import current_locale, translated, translated_labels
 from workflows.case import ENDED_STATES, STATE_LABELS_ZH, TRIGGERS, CaseState
@@ -126,6 +127,10 @@ ARROW_LABELS: dict[str, Any] = {
 #: character would not even reach PostgreSQL).
 MAX_NUMBER_LENGTH = 40
 
+# The action forms' fields are written by form_html, as WTForms would write them.
+blueprint.add_app_template_global(form_control, "form_control")
+blueprint.add_app_template_global(field_label, "field_label")
+
 
 @dataclass
 class ActionEntry:
@@ -133,7 +138,9 @@ class ActionEntry:
 
     action: str
     label: Any
-    form: ActionForm
+    #: The form with its fields; None when there is nothing to fill in: a confirm button,
+    #: or an action blocked by its guards (the page shows their messages instead).
+    form: ActionForm | None
     is_trigger: bool
     dest: str | None = None
     #: (guard name, message) of every guard that blocks the action now.
@@ -199,9 +206,19 @@ def _initial_data(case_file: CaseFile, action: str) -> dict[str, Any]:
 
 
 def _fresh_form(case_file: CaseFile, action: str) -> ActionForm:
-    form = ACTION_FORMS[action](formdata=None, data=_initial_data(case_file, action))
+    # Without the CSRF field: the page writes the request's token into every form itself.
+    form = ACTION_FORMS[action](
+        formdata=None, data=_initial_data(case_file, action), meta={"csrf": False}
+    )
     form.version.data = case_file.version
     return form
+
+
+def _form_if_needed(case_file: CaseFile, action: str, blocked: bool) -> ActionForm | None:
+    # Building a form costs 20-200 µs: only for the forms a user can fill in now.
+    if blocked or action in NO_INPUT:
+        return None
+    return _fresh_form(case_file, action)
 
 
 def action_entries(
@@ -209,7 +226,8 @@ def action_entries(
     submitted: tuple[str, ActionForm] | None = None,
     failed: tuple[Blocker, ...] = (),
 ) -> dict[str, ActionEntry]:
-    """Return a form for every trigger declared now and every recording action allowed now."""
+    """Return an entry for every trigger declared now and every recording action allowed now,
+    with a form where there is something to fill in."""
     entries: dict[str, ActionEntry] = {}
     names = translated(labels.ACTIONS)
     for decision in case_file.decisions():
@@ -217,7 +235,7 @@ def action_entries(
         entries[decision.trigger] = ActionEntry(
             action=decision.trigger,
             label=names[decision.trigger],
-            form=_fresh_form(case_file, decision.trigger),
+            form=_form_if_needed(case_file, decision.trigger, bool(blocking)),
             is_trigger=True,
             dest=decision.dest.value if decision.dest else None,
             blockers=_rendered(blocking),
@@ -228,7 +246,7 @@ def action_entries(
         entries[action] = ActionEntry(
             action=action,
             label=names[action],
-            form=_fresh_form(case_file, action),
+            form=_form_if_needed(case_file, action, False),
             is_trigger=False,
             confirm_only=action in NO_INPUT,
         )
@@ -262,7 +280,7 @@ def sections(
                 or (current and entry.action not in ENDING_TRIGGERS)
             )
         if chosen:
-            result.append(Section(key, label, chosen))
+            result.append(Section(key, form_text(label), chosen))
     return result
 
 
@@ -303,10 +321,13 @@ def render_case_page(
     entries = action_entries(case_file, submitted, failed)
     if submitted is not None and submitted[0] not in entries and page_error is None:
         page_error = _("This action is not possible in the case's current state.")
+    # The forms' addresses differ only in the action's name (an identifier): one url_for.
+    actions_prefix = url_for("mediator.act", number=case_file.number, action="_")[:-1]
     return (
         render_template(
             "mediator/case_page.html",
             case=case_file,
+            action_url=lambda action: actions_prefix + action,
             sections=sections(entries, case_file.state, submitted[0] if submitted else None),
             diagram=diagram(case_file.state),
             submitted_action=submitted[0] if submitted else None,
@@ -349,6 +370,15 @@ def act(number: str, action: str) -> ResponseReturnValue:
         return render_case_page(case_id, submitted=(action, form))
     if not form.validate():
         return render_case_page(case_id, status=400, submitted=(action, form))
+    # Documents are rendered outside the write transaction (mediation.issuing).
+    from mediation.web.mediator import documents
+
+    if action == "produce_archive_bundle":
+        refusal = documents.produce_archive_bundle(number, case_id, int(form.version.data))
+        if refusal is not None:
+            return refusal
+        flash(_("Done: %(action)s.", action=labels.ACTIONS[action]), "success")
+        return redirect(url_for("mediator.case_page", number=number))
     try:
         with database().writing() as write_session:
             advance(
@@ -375,6 +405,9 @@ def act(number: str, action: str) -> ResponseReturnValue:
             page_error=_("This action is not possible in the case's current state."),
         )
     flash(_("Done: %(action)s.", action=labels.ACTIONS[action]), "success")
+    # Once the trigger has committed: the document it calls for (a failure leaves it missing
+    # on the case page, with a button to issue it).
+    documents.issue_for_trigger(case_id, action)
     return redirect(url_for("mediator.case_page", number=number))
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from forms.labels import STATES
 from mediation import clock
+from mediation.cases.case_file import to_local
 from mediation.cases.enums import Role
 from mediation.cases.queries import (
+    DueInstalment,
+    OverdueCase,
+    RecentCase,
     Scope,
     instalments_due,
     organization_summary,
@@ -21,7 +30,7 @@ from mediation.money import format_yuan
 from mediation.web.access import allow
 from mediation.web.db import read_session
 from mediation.web.mediator import blueprint
-from mediation.web.mediator.case_list import case_url
+from mediation.web.mediator.case_list import case_url_builder
 from mediation.web.navigation import translated
 from workflows.case import MEDIATING_STATES, CaseState
 
@@ -34,6 +43,104 @@ ACTIVE = frozenset(
 DUE_WITHIN_DAYS = 7
 
 
+# The rows come ready to print: the page lists up to 80 cases, and a link, a label, a date
+# or a translated phrase worked out by the template costs several times as much per row.
+
+
+class StateCount(NamedTuple):
+    """A state's card or badge: how many cases, and the list of them."""
+
+    state: str
+    label: str
+    cases: int
+    url: str
+
+
+class OverdueRow(NamedTuple):
+    """A case past its 15-day window."""
+
+    item: OverdueCase
+    url: str
+    state: str
+    received: str
+
+
+class DueRow(NamedTuple):
+    """An instalment due soon or missed."""
+
+    item: DueInstalment
+    url: str
+    due_on: str
+    #: "due in 3 days", "2 days late" …
+    when: str
+    outstanding: str
+    #: "of 5000.00" when part of it has been paid, else empty.
+    of_amount: str
+
+
+class RecentRow(NamedTuple):
+    """A case that changed lately."""
+
+    item: RecentCase
+    url: str
+    state: str
+    #: When it changed, in Beijing time.
+    updated: str
+
+
+def _when(days_left: int) -> str:
+    if days_left < 0:
+        return _("1 day late") if days_left == -1 else _("%(n)s days late", n=-days_left)
+    if days_left == 0:
+        return _("due today")
+    if days_left == 1:
+        return _("due tomorrow")
+    return _("due in %(n)s days", n=days_left)
+
+
+def due_rows(items: Iterable[DueInstalment], url: Callable[[str], str]) -> list[DueRow]:
+    """Return the rows of the payments due, with their links and phrases."""
+    phrases: dict[int, str] = {}
+    rows = []
+    for item in items:
+        when = phrases.get(item.days_left)
+        if when is None:
+            when = phrases[item.days_left] = _when(item.days_left)
+        partial = item.outstanding_fen != item.amount_fen
+        rows.append(
+            DueRow(
+                item=item,
+                url=url(item.number),
+                due_on=item.due_on.isoformat(),
+                when=when,
+                outstanding=format_yuan(item.outstanding_fen),
+                of_amount=_("of %(amount)s", amount=format_yuan(item.amount_fen))
+                if partial
+                else "",
+            )
+        )
+    return rows
+
+
+def _list_url(base: str, **query: str) -> str:
+    # What url_for("mediator.case_list", **query) gives, from its address computed once.
+    return f"{base}?{urlencode(query)}"
+
+
+def state_cards(
+    counts: Mapping[str, int], names: Mapping[str, str], base: str
+) -> tuple[list[StateCount], list[StateCount]]:
+    """Return the states with work still to do, and the others, with their counts and links."""
+    cards = [
+        StateCount(s.value, names[s.value], counts[s.value], _list_url(base, state=s.value))
+        for s in CaseState
+    ]
+    return (
+        [c for c in cards if CaseState(c.state) in ACTIVE],
+        [c for c in cards if CaseState(c.state) not in ACTIVE],
+    )
+
+
 @blueprint.get("/")
 @allow(Role.MEDIATOR)
 def dashboard() -> ResponseReturnValue:
@@ -43,18 +150,45 @@ def dashboard() -> ResponseReturnValue:
     scope = Scope.organization(current_user.organization_id)
     counts = state_counts(session, scope=scope)
     names = translated(STATES)
+    url = case_url_builder()
+    base = url_for("mediator.case_list")
+    active, ended = state_cards(counts, names, base)
+    overdue = overdue_cases(session, scope=scope, today=today)
+    due = instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS)
+    recent = recently_changed(session, scope=scope)
     return render_template(
         "mediator/dashboard.html",
         today=today,
         organization=organization_summary(session, current_user.organization_id),
-        active=[(s.value, names[s.value], counts[s.value]) for s in CaseState if s in ACTIVE],
-        ended=[(s.value, names[s.value], counts[s.value]) for s in CaseState if s not in ACTIVE],
+        active=active,
+        ended=ended,
         total=sum(counts.values()),
-        overdue=overdue_cases(session, scope=scope, today=today),
-        due=instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS),
+        overdue=overdue,
+        overdue_url=_list_url(base, overdue="yes"),
+        overdue_rows=[
+            OverdueRow(
+                item=item,
+                url=url(item.number),
+                state=names.get(item.state, item.state),
+                received=item.received_on.isoformat(),
+            )
+            for item in overdue.items
+        ],
+        due=due_rows(due, url),
         due_within=DUE_WITHIN_DAYS,
-        recent=recently_changed(session, scope=scope),
-        state_labels=names,
-        case_url=case_url,
-        format_yuan=format_yuan,
+        recent=[
+            RecentRow(
+                item=item,
+                url=url(item.number),
+                state=names.get(item.state, item.state),
+                updated=_beijing_minute(item),
+            )
+            for item in recent
+        ],
     )
+
+
+def _beijing_minute(item: RecentCase) -> str:
+    # As the datetimeformat('yyyy-MM-dd HH:mm') filter writes it: UTC to Asia/Shanghai.
+    local = to_local(item.updated_at)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""

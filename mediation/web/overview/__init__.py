@@ -19,7 +19,7 @@ blueprint = Blueprint("overview", __name__)
 
 
 @blueprint.get("/overview")
-@allow(Role.MEDIATOR, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
+@allow(Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN)
 def index() -> str:
     """Show cases by state, this year's report by level and the latest events."""
     database = get_database(current_app)

@@ -1,0 +1,1 @@
+"""Volunteer lawyers by zone: law firms, lawyer profiles, legal-help assignments, the pool."""

@@ -1,0 +1,125 @@
+"""A mediator's request to correct a signed amount, on the case page.
+
+The case page includes ``mediator/_corrections.html``: the history of the case's correction
+requests and decisions, and — while the agreement is signed and the case not archived, and no
+request is pending — a form with the signed amount of every term and instalment to correct,
+and the reason. Sending it records the request (an event on the case's chain); nothing in the
+agreement changes until a supervisor approves it (:mod:`mediation.supervision.corrections`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, g, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from forms.supervision import CorrectionRequestForm
+from mediation.cases.case_file import CaseFile
+from mediation.cases.enums import Role
+from mediation.errors import InvalidInput
+from mediation.supervision.corrections import (
+    Correction,
+    SignedAgreement,
+    corrections_of_case,
+    request_correction,
+    signed_agreement,
+)
+from mediation.web.access import allow, current_actor
+from mediation.web.db import database, read_session
+from mediation.web.mediator import blueprint
+from mediation.web.mediator.case_page import render_case_page
+from mediation.web.mediator.scope import case_id_for_mediator
+
+
+@dataclass(frozen=True)
+class CorrectionPanel:
+    """What the corrections block of the case page shows."""
+
+    agreement: SignedAgreement
+    history: tuple[Correction, ...]
+    #: The request form, when a request may be made now (else None).
+    form: CorrectionRequestForm | None
+    errors: tuple[str, ...]
+
+    @property
+    def pending(self) -> Correction | None:
+        """Return the request awaiting a decision, if any."""
+        return next((c for c in self.history if c.pending), None)
+
+
+def _fresh_form(agreement: SignedAgreement) -> CorrectionRequestForm:
+    return CorrectionRequestForm(
+        formdata=None,
+        data={
+            "terms": [t.old_fen for t in agreement.terms],
+            "instalments": [i.old_fen for i in agreement.instalments],
+        },
+    )
+
+
+@blueprint.app_template_global("correction_panel")
+def correction_panel(case: CaseFile) -> CorrectionPanel | None:
+    """Return the corrections block of a case page (None before an agreement is signed)."""
+    agreement = case.agreement
+    if agreement is None or agreement.effective_on is None:
+        return None
+    session = read_session()
+    signed = signed_agreement(session, case.id)
+    history = tuple(corrections_of_case(session, case.id))
+    submitted: tuple[CorrectionRequestForm, list[str]] | None = g.get("correction_submitted")
+    form: CorrectionRequestForm | None = None
+    errors: tuple[str, ...] = ()
+    if signed.correctable and not any(c.pending for c in history):
+        form = submitted[0] if submitted else _fresh_form(signed)
+        errors = tuple(submitted[1]) if submitted else ()
+    return CorrectionPanel(signed, history, form, errors)
+
+
+@blueprint.post("/cases/<number>/corrections")
+@allow(Role.MEDIATOR)
+def request_correction_view(number: str) -> ResponseReturnValue:
+    """Ask a supervisor to correct the signed amounts (one event; nothing changes yet)."""
+    session = read_session()
+    case_id = case_id_for_mediator(session, number)
+    session.rollback()
+    form = CorrectionRequestForm()
+
+    def refused(status: int, message: str) -> ResponseReturnValue:
+        g.correction_submitted = (form, [message])
+        return render_case_page(case_id, status=status, page_error=message)
+
+    if not form.validate():
+        errors = [f"{e}" for field in form for e in _flat(field.errors)]
+        return refused(400, "; ".join(errors) or _("The form could not be read."))
+    terms, instalments = form.amounts()
+    try:
+        with database().writing() as write:
+            correction_id = request_correction(
+                write,
+                case_id=case_id,
+                terms=terms,
+                instalments=instalments,
+                reason=form.reason.data or "",
+                actor=current_actor(),
+            )
+    except InvalidInput as exc:
+        return refused(400, str(exc))
+    flash(
+        _(
+            "Correction request #%(id)s sent: the amounts change only when a supervisor "
+            "approves it.",
+            id=correction_id,
+        ),
+        "success",
+    )
+    return redirect(url_for("mediator.case_page", number=number, _anchor="corrections"))
+
+
+def _flat(errors: object) -> list[str]:
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _flat(value)]
+    if isinstance(errors, list | tuple):
+        return [m for value in errors for m in _flat(value)]
+    return [str(errors)]
