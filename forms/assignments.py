@@ -58,17 +58,6 @@ AVAILABILITY: dict[str, Any] = {
     "unavailable": _l("Not available"),
 }
 
-#: The timeline's names of the assignment events (to merge into ``forms.labels.ACTIONS``).
-ASSIGNMENT_ACTIONS: dict[str, Any] = {
-    "request_legal_help": _l("Request legal help"),
-    "claim_assignment": _l("Legal help taken by a lawyer"),
-    "release_assignment": _l("Legal help released by the lawyer"),
-    "complete_assignment": _l("Legal help completed"),
-    "cancel_assignment": _l("Legal help request cancelled"),
-    "confirm_no_conflict": _l("Lawyer confirmed no conflict of interest"),
-    "declare_conflict": _l("Lawyer declared a conflict of interest"),
-}
-
 
 def _version() -> Any:
     return IntegerField(

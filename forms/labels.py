@@ -49,6 +49,14 @@ ACTIONS: dict[str, Any] = {
     "record_payment": _l("Record a payment"),
     "produce_archive_bundle": _l("Produce the archive bundle"),
     "issue_document": _l("Issue a document"),
+    # Legal-help assignments (mediation.assignments), shown on the case's timeline.
+    "request_legal_help": _l("Request legal help"),
+    "claim_assignment": _l("Legal help taken by a lawyer"),
+    "release_assignment": _l("Legal help released by the lawyer"),
+    "complete_assignment": _l("Legal help completed"),
+    "cancel_assignment": _l("Legal help request cancelled"),
+    "confirm_no_conflict": _l("Lawyer confirmed no conflict of interest"),
+    "declare_conflict": _l("Lawyer declared a conflict of interest"),
 }
 
 #: The documents issued for a case (mediation.issuing.numbering.KINDS).
