@@ -361,8 +361,15 @@ def verify_document(ctx: Context, file: Path) -> None:
 @reports_errors
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web application with gunicorn."""
+    from documents.render import DocumentEnvironmentError, check_environment
     from mediation.server import run
 
+    try:
+        # Fail before the first worker starts, naming the package to install, rather than
+        # at the first document a mediator issues (empty boxes or seconds per page).
+        check_environment()
+    except DocumentEnvironmentError as error:
+        raise click.ClickException(str(error)) from None
     with _schema_required(ctx):
         pass
     ctx.close()

@@ -92,3 +92,17 @@ def test_import_cases_with_missing_file_exits_with_usage_error(run, tmp_path) ->
     result = run("import-cases", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_serve_refuses_to_start_without_the_document_fonts(run, monkeypatch) -> None:
+    """A machine without HarfBuzz subsetting fails at start, naming the package to install."""
+    import documents.render as render
+    import mediation.server
+
+    monkeypatch.setattr(render, "harfbuzz_subset_available", lambda: False)
+    started: list[object] = []
+    monkeypatch.setattr(mediation.server, "run", lambda **kwargs: started.append(kwargs))
+    result = run("serve")
+    assert result.exit_code != 0
+    assert "libharfbuzz-subset0" in result.output
+    assert started == []
