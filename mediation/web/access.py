@@ -24,7 +24,11 @@ POLICY_ATTRIBUTE = "access_policy"
 
 
 def allow(*roles: Role) -> Callable[[F], F]:
-    """Let logged-in users with one of ``roles`` use the view; others get 403, anonymous 302."""
+    """Let logged-in users with one of ``roles`` use the view; anonymous users go to log in.
+
+    A user of another role gets 403 on a page, and 404 on a URL that names an object (a case,
+    an assignment, a user …): such a URL does not even tell them whether the object exists.
+    """
     allowed = frozenset(r.value for r in roles)
 
     def decorate(view: F) -> F:
@@ -35,7 +39,7 @@ def allow(*roles: Role) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
-                abort(403)
+                abort(404 if kwargs else 403)
             return view(*args, **kwargs)
 
         setattr(guarded, POLICY_ATTRIBUTE, allowed)

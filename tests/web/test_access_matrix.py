@@ -304,7 +304,11 @@ def problem(app: Flask, rule: Rule, visitor: str, response: TestResponse) -> str
     if visitor == "anonymous":
         return None if to_login else f"anonymous got {status}, not a redirect to the login page"
     if ROLE_OF[visitor] not in policy:
-        return None if status == 403 else f"got {status}, not 403 (policy {sorted(policy)})"
+        # A URL that names an object does not tell another role whether it exists.
+        refused = 404 if rule.arguments else 403
+        return (
+            None if status == refused else f"got {status}, not {refused} (policy {sorted(policy)})"
+        )
     if visitor == "other_mediator" and is_case_url(rule):
         return None if status == 404 else f"another organisation's case answered {status}, not 404"
     if visitor == "other_lawyer" and is_assignment_url(rule):

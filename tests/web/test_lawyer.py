@@ -316,8 +316,9 @@ def test_a_lawyer_sees_no_mediator_page(world, requested):
     lawyer = sign_in(world.app, world.local)
     for url in (f"/m/cases/{world.number}", "/m/cases", "/m/", "/m/legal-help/workload"):
         assert lawyer.get(url).status_code in (403, 404), url
+    assert lawyer.get(f"/m/cases/{world.number}").status_code == 404
     status, _ = post(lawyer, f"/m/cases/{world.number}/legal-help", kind="consultation")
-    assert status == 403
+    assert status == 404
 
 
 def test_escalation_by_time_opens_it_to_another_zone(world, requested, monkeypatch):
