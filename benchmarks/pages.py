@@ -738,3 +738,59 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- python -m benchmarks
+# (added for the one table of ``python -m benchmarks``; the code above is unchanged)
+
+import benchmarks.table as _table  # noqa: E402
+
+
+def collect(options: _table.Options) -> list[_table.Figure]:
+    """Time the pages over HTTP as :func:`main` does; return one figure per page.
+
+    Sizes from ``options``: ``page_cases`` cases, ``rounds`` rounds of ``page_seconds`` each
+    (best round), 2 gunicorn workers and 4 client threads as :func:`main`'s defaults. The
+    reference login page is left out; pages that miss are not profiled here (run
+    ``python -m benchmarks.pages`` for the profiles). Progress goes to standard error.
+    """
+    import contextlib
+
+    args = argparse.Namespace(
+        cases=options.page_cases,
+        path=None,
+        reuse=False,
+        rounds=options.rounds,
+        workers=2,
+        clients=4,
+        seconds=options.page_seconds,
+        warmup=min(1.0, options.page_seconds),
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="mediation-bench-") as scratch,
+        contextlib.redirect_stdout(sys.stderr),
+    ):
+        dataset = _dataset(args, scratch)
+        pages = [t for t in targets(dataset) if not t.reference]
+        results = _run_http(args, dataset, pages)
+    trivial = results[TRIVIAL]
+    figures: list[_table.Figure] = []
+    for target in pages:
+        if target.name == TRIVIAL:
+            continue
+        result = results[target.name]
+        server = "" if result.server_ms is None else f", {result.server_ms:.2f} ms CPU/request"
+        figures.append(
+            _table.rate_figure(
+                f"page: {target.name.split(' (')[0]} vs trivial route (gunicorn)",
+                result.rate,
+                trivial.rate,
+                target=TARGET,
+                group="pages",
+                note=(
+                    f"{dataset.cases:,} cases, {args.workers} workers, {args.clients} clients, "
+                    f"{args.seconds:g} s × {args.rounds} rounds (best){server}"
+                ),
+            )
+        )
+    return figures

@@ -310,3 +310,36 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 if __name__ == "__main__":
     main()
+
+
+# --------------------------------------------------------------------------- python -m benchmarks
+# (added for the one table of ``python -m benchmarks``; the code above is unchanged)
+
+import benchmarks.table as _table  # noqa: E402
+
+
+def collect(options: _table.Options) -> list[_table.Figure]:
+    """Run :func:`main` on ``options.report_cases`` cases; return one figure per query."""
+    import contextlib
+    import io
+
+    rounds = max(3, options.rounds)
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures = main(["--cases", str(options.report_cases), "--rounds", str(rounds), "--json"])
+    rows: list[_table.Figure] = []
+    for name, query in figures["queries"].items():
+        rows.append(
+            _table.cost_figure(
+                f"supervisor report, {name}: service vs best plain SQL",
+                query["service_ms"],
+                query["plain_ms"],
+                target=TARGET,
+                group="reports",
+                unit="ms",
+                note=(
+                    f"{options.report_cases:,} cases on SQLite, best of {rounds}; same figures: "
+                    f"{'yes' if query['same_figures'] else 'NO'}"
+                ),
+            )
+        )
+    return rows

@@ -57,6 +57,13 @@ ACTIONS: dict[str, Any] = {
     "cancel_assignment": _l("Legal help request cancelled"),
     "confirm_no_conflict": _l("Lawyer confirmed no conflict of interest"),
     "declare_conflict": _l("Lawyer declared a conflict of interest"),
+    # Supervision (mediation.supervision): corrections of signed amounts and audit reviews.
+    "request_correction": _l("Correction of a signed amount requested"),
+    "apply_correction": _l("Correction approved by a supervisor"),
+    "reject_correction": _l("Correction rejected by a supervisor"),
+    "draw_audit_sample": _l("Audit sample drawn"),
+    "review_case": _l("Audit review recorded"),
+    "resolve_discrepancy": _l("Audit discrepancy resolved"),
 }
 
 #: The documents issued for a case (mediation.issuing.numbering.KINDS).

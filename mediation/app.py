@@ -79,7 +79,6 @@ def _register_blueprints(app: Flask) -> None:
     from mediation.web.auth import blueprint as auth
     from mediation.web.lawyer import blueprint as lawyer
     from mediation.web.mediator import blueprint as mediator
-    from mediation.web.mediator import corrections as _corrections  # noqa: F401 (routes)
     from mediation.web.overview import blueprint as overview
     from mediation.web.supervisor import blueprint as supervisor
     from mediation.web.verify import blueprint as verify

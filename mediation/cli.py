@@ -376,6 +376,30 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     run(database_url=ctx.database_url, host=host, port=port, workers=workers)
 
 
+@main.command(
+    "bench",
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Run every benchmark and print one table (`mediation bench --help` for the sizes).
+
+    Runs `python -m benchmarks` from the source tree with the same arguments; it works on
+    scratch databases of its own (the configured database is not touched).
+    """
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "__main__.py").is_file():
+        raise click.ClickException(
+            f"the benchmarks are not beside this installation ({root}): "
+            "run `mediation bench` from an editable install of a clone"
+        )
+    completed = subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=root, check=False)
+    sys.exit(completed.returncode)
+
+
 def _cli_actor() -> Actor:
     """Name the command line and the operating-system user running it."""
     import getpass

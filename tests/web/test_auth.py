@@ -73,7 +73,7 @@ def test_login_valid_goes_to_the_role_start_page(app, make_user):
     client = new_client(app)
     response = log_in(client, make_user("supervisor").username)
     assert response.status_code == 302
-    assert response.location == "/overview"
+    assert response.location == "/s/"
     assert works(client)
 
 
@@ -125,12 +125,12 @@ def test_login_page_shows_a_form_with_csrf(app):
     [
         ("/admin/users?page=2", "/admin/users?page=2"),
         ("/overview", "/overview"),
-        ("//evil.example/x", "/overview"),
-        ("https://evil.example/x", "/overview"),
-        ("http:/evil.example", "/overview"),
-        ("javascript:alert(1)", "/overview"),
-        ("evil.example", "/overview"),
-        ("///evil.example", "/overview"),
+        ("//evil.example/x", "/s/"),
+        ("https://evil.example/x", "/s/"),
+        ("http:/evil.example", "/s/"),
+        ("javascript:alert(1)", "/s/"),
+        ("evil.example", "/s/"),
+        ("///evil.example", "/s/"),
     ],
 )
 def test_login_next_accepts_same_site_paths_only(app, make_user, target, expected):

@@ -9,6 +9,7 @@ blueprint = Blueprint("mediator", __name__, url_prefix="/m")
 from mediation.web.mediator import (  # noqa: E402, F401
     case_list,
     case_page,
+    corrections,
     dashboard,
     documents,
     intake,
