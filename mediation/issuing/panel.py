@@ -110,6 +110,8 @@ def document_panel(case: CaseFile) -> DocumentPanel:
         versions = _versions([d for d in case.documents if d.kind == kind])
         expected = _expected(case, kind, signed)
         issuable = state in DOCUMENT_STATES[kind] and _available(case, kind, signed)
+        if kind == "agreement" and versions:
+            issuable = False  # issued again only for a correction a supervisor approved
         if versions or expected or issuable:
             entries.append(KindEntry(kind, TITLES[kind], versions, expected, issuable))
     draft = (

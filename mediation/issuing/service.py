@@ -91,7 +91,14 @@ def _state_label(state: str) -> str:
 
 
 def _prepare(
-    database: Database, case_id: int, kind: str, *, reason: str, base_url: str, today: date
+    database: Database,
+    case_id: int,
+    kind: str,
+    *,
+    reason: str,
+    base_url: str,
+    today: date,
+    correction_id: int | None = None,
 ) -> _Prepared:
     # The read session ends before anything is rendered: no snapshot or lock is held while
     # WeasyPrint works. The case's version is read first, so anything read after it is at
@@ -114,6 +121,11 @@ def _prepare(
             )
         ).scalar_one_or_none()
         version = (latest or 0) + 1
+        if version > 1 and kind == "agreement" and correction_id is None:
+            raise TransitionNotAllowed(
+                f"{number} v{latest} is signed and issued: the agreement is issued again only "
+                "when a supervisor approves a correction of its amounts"
+            )
         if version > 1 and not reason and kind != "archive_bundle":
             raise InvalidInput(
                 f"reason: {number} v{latest} is already issued; say why it is issued again"
@@ -168,12 +180,15 @@ def issue_document(
     base_url: str,
     today: date,
     expected_version: int | None = None,
+    correction_id: int | None = None,
 ) -> Issued:
     """Render a case's document of ``kind`` and store it as its next version.
 
     ``reason`` is required from the second version on (a re-issue; the old versions stay,
-    superseded). With ``expected_version`` (the version of the case the user saw) a case that
-    changed since is a ``Conflict`` before anything is rendered. Raises ``NotFound``,
+    superseded); a signed agreement is issued again only for a correction a supervisor
+    approved (``correction_id``: mediation.supervision.corrections). With
+    ``expected_version`` (the version of the case the user saw) a case that changed since is
+    a ``Conflict`` before anything is rendered. Raises ``NotFound``,
     ``TransitionNotAllowed`` (not in this state), ``DocumentUnavailable`` (the case has no such
     document), ``InvalidInput``, ``RenderFailed`` or ``Conflict``; on any of them nothing is
     written.
@@ -181,7 +196,15 @@ def issue_document(
     kind = check_kind(kind)
     reason = text({"reason": reason}, "reason", limit=1000)
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        prepared = _prepare(database, case_id, kind, reason=reason, base_url=base_url, today=today)
+        prepared = _prepare(
+            database,
+            case_id,
+            kind,
+            reason=reason,
+            base_url=base_url,
+            today=today,
+            correction_id=correction_id,
+        )
         stale = expected_version is not None and prepared.case_version != expected_version
         if attempt == 1 and stale:
             raise Conflict(

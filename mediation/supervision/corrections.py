@@ -495,4 +495,5 @@ def reissue_corrected_agreement(
         reason=reason[:1000],
         base_url=base_url,
         today=today,
+        correction_id=correction_id,
     )

@@ -319,7 +319,7 @@ def test_no_document_is_rendered_inside_a_write_transaction(
     with watching_renders(database, monkeypatch) as watch:
         issue(database, case_id, "agreement", actor)
         issue(database, case_id, "performance_confirmation", actor)
-        issue(database, case_id, "agreement", actor, reason="更正履行方式")
+        issue(database, case_id, "performance_confirmation", actor, reason="更正履行日期")
         issue(database, case_id, "archive_bundle", actor)
         assert watch.renders == 4
         assert watch.inside == []
@@ -436,6 +436,17 @@ def test_issue_document_action_refuses_what_issuing_did_not_prepare(
     assert fingerprint(database) == before
 
 
+def test_a_signed_agreement_is_not_issued_again_without_an_approved_correction(
+    database: Database, actor: Actor
+) -> None:
+    case_id, _v = make_case(database, state="closed", actor=actor)
+    issue(database, case_id, "agreement", actor)
+    before = fingerprint(database)
+    with pytest.raises(TransitionNotAllowed, match="supervisor approves a correction"):
+        issue(database, case_id, "agreement", actor, reason="改一下金额")
+    assert fingerprint(database) == before
+
+
 # --------------------------------------------------------------------------- archive bundle
 
 
@@ -445,7 +456,7 @@ def test_archive_bundle_attaches_every_issued_pdf_and_the_case_file(
     case_id, _v = make_case(database, state="closed", actor=actor)
     agreement = issue(database, case_id, "agreement", actor)
     confirmation = issue(database, case_id, "performance_confirmation", actor)
-    corrected = issue(database, case_id, "agreement", actor, reason="更正笔误")
+    corrected = issue(database, case_id, "performance_confirmation", actor, reason="更正笔误")
     bundle = issue(database, case_id, "archive_bundle", actor)
     assert bundle.number.endswith("-AJ") and bundle.version == 1
 
