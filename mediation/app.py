@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_login import current_user
 
+from mediation import production
 from mediation.config import Settings
 from mediation.db import Database
 
@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
     app.config.update(
         DATABASE_URL=settings.database_url,
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        SECRET_KEY=production.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BOOTSTRAP_SERVE_LOCAL=True,
@@ -74,7 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from mediation.web import errors, input_guard, navigation
+    from mediation.web import errors, input_guard, navigation, ratelimit, security
     from mediation.web.admin import blueprint as admin
     from mediation.web.auth import blueprint as auth
     from mediation.web.lawyer import blueprint as lawyer
@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth, mediator, admin, overview, verify, lawyer, supervisor):
         app.register_blueprint(blueprint)
     errors.register(app)
+    security.register(app)
+    ratelimit.register(app)
     navigation.register(app)
     input_guard.register(app)
 

@@ -353,6 +353,35 @@ def verify_document(ctx: Context, file: Path) -> None:
     sys.exit(1)
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def backup_command(ctx: Context, file: Path) -> None:
+    """Write a consistent copy of the database to FILE (SQLite backup API, or pg_dump)."""
+    from mediation.backup import backup
+
+    result = backup(ctx.database_url, file)
+    click.echo(f"backed up {_safe_url(ctx.database_url)} to {result.path} ({result.size} bytes)")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database.")
+@click.pass_obj
+@reports_errors
+def restore_command(ctx: Context, file: Path, yes: bool) -> None:
+    """Replace the database with the backup in FILE (stop the service first)."""
+    from mediation.backup import restore
+
+    target = _safe_url(ctx.database_url)
+    if not yes:
+        click.confirm(f"Replace everything in {target} with {file}?", abort=True)
+    ctx.close()
+    result = restore(ctx.database_url, file)
+    click.echo(f"restored {target} from {result.path}; now run `mediation verify-audit`")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -362,7 +391,10 @@ def verify_document(ctx: Context, file: Path) -> None:
 def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web application with gunicorn."""
     from documents.render import DocumentEnvironmentError, check_environment
+    from mediation import production
     from mediation.server import run
+
+    production.check()  # MEDIATION_ENV=production: no start without a real key and URL
 
     try:
         # Fail before the first worker starts, naming the package to install, rather than

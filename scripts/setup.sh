@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # poppler-utils and zbar-tools: the tests rasterise issued PDFs and scan their QR codes.
-OS_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils zbar-tools)
+# redis-server: the shared login counters of several workers (tests/web/test_login_limit.py).
+OS_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils zbar-tools redis-server)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

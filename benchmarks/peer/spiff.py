@@ -100,6 +100,7 @@ class PeerStore:
     def __init__(self, target: Path | str) -> None:
         self.postgres = isinstance(target, str) and target.startswith("postgresql")
         self.connection: Any
+        statements: tuple[str, ...]
         if self.postgres:
             import psycopg
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, bindparam, case, func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -359,13 +359,17 @@ def assignment_detail(session: Session, assignment_id: int) -> AssignmentDetail 
     return None if row is None else _detail(row)
 
 
+# Every case page reads its legal help: the statement is built once, with a bound case id.
+_CASE_ASSIGNMENTS = (
+    _detail_statement()
+    .where(ASSIGNMENT.c.case_id == bindparam("case_id", type_=Integer))
+    .order_by(ASSIGNMENT.c.created_at.desc(), ASSIGNMENT.c.id.desc())
+)
+
+
 def case_assignments(session: Session, case_id: int) -> list[AssignmentDetail]:
     """Return the legal help asked for on a case, newest first."""
-    rows = session.execute(
-        _detail_statement()
-        .where(ASSIGNMENT.c.case_id == case_id)
-        .order_by(ASSIGNMENT.c.created_at.desc(), ASSIGNMENT.c.id.desc())
-    )
+    rows = session.connection().execute(_CASE_ASSIGNMENTS, {"case_id": case_id})
     return [_detail(row) for row in rows]
 
 

@@ -66,6 +66,18 @@ def _trigger_input(data: Mapping[str, Any]) -> TriggerInput:
 _UPDATE_CASE = update(CASE).where(
     CASE.c.id == bindparam("b_case_id"), CASE.c.version == bindparam("b_expected_version")
 )
+# Registration's statements, built once too: a statement built per call costs its cache key
+# (over every value of the INSERT) on each registration, more than running it.
+_LOCK_HEAD = select(AUDIT_HEAD.c.id).where(AUDIT_HEAD.c.id == 1).with_for_update()
+_LAST_NUMBER = (
+    select(CASE.c.number)
+    .where(CASE.c.number.like(bindparam("b_pattern")))
+    .order_by(CASE.c.number.desc())
+    .limit(1)
+)
+_INSERT_CASE = insert(CASE).returning(CASE.c.id)
+_INSERT_PARTY = insert(PARTY)
+_INSERT_CLAIM = insert(CLAIM)
 
 
 def advance(
@@ -182,12 +194,9 @@ class ClaimInput:
 def next_case_number(session: Session, prefix: str, year: int) -> str:
     """Return the next free case number of the year, e.g. ``DX-2026-00042``."""
     stem = f"{prefix}-{year}-"
-    last = session.execute(
-        select(CASE.c.number)
-        .where(CASE.c.number.like(f"{stem}%"))
-        .order_by(CASE.c.number.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    last = (
+        session.connection().execute(_LAST_NUMBER, {"b_pattern": f"{stem}%"}).scalar_one_or_none()
+    )
     following = int(last[len(stem) :]) + 1 if last and last[len(stem) :].isdigit() else 1
     return f"{stem}{following:05d}"
 
@@ -240,41 +249,41 @@ def register_case(
         raise InvalidInput(f"claims: the claims add up to more than {format_yuan(MAX_FEN)} yuan")
     if knew_on is not None and knew_on > received_on:
         raise InvalidInput("knew_on: cannot be later than the day the application was received")
+    connection = session.connection()
     if not number:
         # Hold the chain head's lock (taken anyway to log the event) while choosing the number:
         # on PostgreSQL two registrations would otherwise pick the same one and one would fail.
-        session.execute(select(AUDIT_HEAD.c.id).where(AUDIT_HEAD.c.id == 1).with_for_update())
+        connection.execute(_LOCK_HEAD)
         number = next_case_number(session, number_prefix, received_on.year)
     claimed = sum(c["amount_fen"] for c in claim_rows)
     now = clock.utcnow()
-    case_id = session.execute(
-        insert(CASE)
-        .values(
-            number=number,
-            organization_id=organization_id,
-            town_id=town_id,
-            mediator_id=mediator_id,
-            category=category,
-            source=source,
-            summary=summary,
-            state=workflow.CaseState.REGISTERED.value,
-            version=1,
-            end_reason="",
-            received_on=received_on,
-            knew_on=knew_on,
-            claimed_fen=claimed,
-            agreed_fen=0,
-            paid_fen=0,
-            crux="",
-            mediation_plan="",
-            registered_at=now,
-            updated_at=now,
-            imported=False,
-        )
-        .returning(CASE.c.id)
+    case_id = connection.execute(
+        _INSERT_CASE,
+        {
+            "number": number,
+            "organization_id": organization_id,
+            "town_id": town_id,
+            "mediator_id": mediator_id,
+            "category": category,
+            "source": source,
+            "summary": summary,
+            "state": workflow.CaseState.REGISTERED.value,
+            "version": 1,
+            "end_reason": "",
+            "received_on": received_on,
+            "knew_on": knew_on,
+            "claimed_fen": claimed,
+            "agreed_fen": 0,
+            "paid_fen": 0,
+            "crux": "",
+            "mediation_plan": "",
+            "registered_at": now,
+            "updated_at": now,
+            "imported": False,
+        },
     ).scalar_one()
-    session.execute(
-        insert(PARTY),
+    connection.execute(
+        _INSERT_PARTY,
         [
             {**blank_party(), **worker_values, "case_id": case_id, "role": PartyRole.WORKER.value},
             {
@@ -286,9 +295,9 @@ def register_case(
         ],
     )
     if claim_rows:
-        session.execute(insert(CLAIM), [{**c, "case_id": case_id} for c in claim_rows])
+        connection.execute(_INSERT_CLAIM, [{**c, "case_id": case_id} for c in claim_rows])
     event = append_event(
-        session,
+        connection,
         actor=actor,
         action="register",
         case_id=case_id,

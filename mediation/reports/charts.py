@@ -67,7 +67,7 @@ def _text(
 def _open(width: int, height: int, title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width: 100%; height: auto" '
+        f'width="{width}" height="{height}" class="chart-svg" '
         f'role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
     )

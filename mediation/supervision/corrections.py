@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from mediation import clock
@@ -432,11 +432,17 @@ def get_correction(session: Session, correction_id: int) -> Correction:
     return _correction(row)
 
 
+# The case page reads its history on every request: built once, run on the connection.
+_CASE_CORRECTIONS = (
+    _select()
+    .where(CORRECTION.c.case_id == bindparam("case_id", type_=Integer))
+    .order_by(CORRECTION.c.id)
+)
+
+
 def corrections_of_case(session: Session, case_id: int) -> list[Correction]:
     """Return every correction of a case, oldest first (its history)."""
-    rows = session.execute(
-        _select().where(CORRECTION.c.case_id == case_id).order_by(CORRECTION.c.id)
-    )
+    rows = session.connection().execute(_CASE_CORRECTIONS, {"case_id": case_id})
     return [_correction(row) for row in rows]
 
 

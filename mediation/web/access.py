@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 
 from mediation.audit.chain import Actor
@@ -39,6 +39,7 @@ def allow(*roles: Role) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
+                g.access_denial = "role"  # for the authorisation log (web/authlog.py)
                 abort(404 if kwargs else 403)
             return view(*args, **kwargs)
 

@@ -15,8 +15,10 @@ from mediation.errors import InvalidInput
 from mediation.people.models import User
 from mediation.people.passwords import verify_password
 from mediation.people.service import authenticate, set_password
+from mediation.web import authlog
 from mediation.web.access import allow, current_actor, public
 from mediation.web.db import database
+from mediation.web.security import start_session
 from mediation.web.session_user import SessionUser
 
 blueprint = Blueprint("auth", __name__)
@@ -73,14 +75,13 @@ def login() -> ResponseReturnValue:
             user = authenticate(db_session, form.username.data or "", form.password.data or "")
             session_user = SessionUser.from_user(user) if user is not None else None
         if session_user is None:
+            authlog.login_failed(form.username.data or "")
             flash(_("Wrong user name or password."), "danger")
             return render_template("auth/login.html", form=form), 401
-        # A fresh session at login: nothing from before the login survives.
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        # A fresh session, with a new id, at login: nothing from before the login survives.
+        start_session()
         login_user(session_user)
+        authlog.login_succeeded(session_user.id_number, session_user.username)
         return redirect(_safe_next(request.args.get("next")) or home_url(session_user.role))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -90,6 +91,7 @@ def login() -> ResponseReturnValue:
 @allow(*EVERYONE)
 def logout() -> ResponseReturnValue:
     """End this session."""
+    authlog.logged_out(current_user.id_number, current_user.username)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -119,11 +121,13 @@ def change_password() -> ResponseReturnValue:
     """Change one's own password; every session of the user ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        reason: str | None = None
         with database().writing() as db_session:
             user = db_session.get(User, current_user.id_number)
             assert user is not None
             if not verify_password(user.password_hash, form.current_password.data or ""):
                 form.current_password.errors.append(_("The current password is wrong."))
+                reason = "wrong_current_password"
             else:
                 try:
                     set_password(
@@ -131,6 +135,13 @@ def change_password() -> ResponseReturnValue:
                     )
                 except InvalidInput as exc:
                     form.new_password.errors.append(str(exc))
+                    reason = "policy"
+        authlog.password_changed(
+            current_user.id_number,
+            current_user.username,
+            ok=not form.errors,
+            reason=reason,
+        )
         if not form.errors:
             logout_user()
             session.clear()

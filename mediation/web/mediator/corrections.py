@@ -21,10 +21,11 @@ from mediation.cases.enums import Role
 from mediation.errors import InvalidInput
 from mediation.supervision.corrections import (
     Correction,
+    InstalmentAmount,
     SignedAgreement,
+    TermAmount,
     corrections_of_case,
     request_correction,
-    signed_agreement,
 )
 from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
@@ -50,29 +51,66 @@ class CorrectionPanel:
 
 
 def _fresh_form(agreement: SignedAgreement) -> CorrectionRequestForm:
+    # Without the CSRF field: the panel writes the request's token into the form itself.
     return CorrectionRequestForm(
         formdata=None,
         data={
             "terms": [t.old_fen for t in agreement.terms],
             "instalments": [i.old_fen for i in agreement.instalments],
         },
+        meta={"csrf": False},
     )
+
+
+def signed_agreement_of(case: CaseFile) -> SignedAgreement | None:
+    """Return what :func:`~mediation.supervision.corrections.signed_agreement` reads, from the
+    case file the page has already read (None without an agreement)."""
+    agreement = case.agreement
+    if agreement is None:
+        return None
+    return SignedAgreement(
+        case_id=case.id,
+        number=case.number,
+        state=case.state,
+        version=case.version,
+        closed_as=case.closed_as,
+        agreed_fen=case.agreed_fen,
+        paid_fen=case.paid_fen,
+        effective_on=agreement.effective_on,
+        terms=tuple(
+            TermAmount(t.id, t.category, t.description, t.amount_fen, t.amount_fen)
+            for t in agreement.terms
+        ),
+        instalments=tuple(
+            InstalmentAmount(i.seq, i.due_on.isoformat(), i.amount_fen, i.amount_fen)
+            for i in agreement.instalments
+        ),
+    )
+
+
+def _fits(form: CorrectionRequestForm, agreement: SignedAgreement) -> bool:
+    # A form sent with other rows than the agreement has (not from this page) cannot be
+    # shown row by row: the panel then offers the signed amounts again, with the message.
+    return len(form.terms.entries) == len(agreement.terms) and len(
+        form.instalments.entries
+    ) == len(agreement.instalments)
 
 
 @blueprint.app_template_global("correction_panel")
 def correction_panel(case: CaseFile) -> CorrectionPanel | None:
-    """Return the corrections block of a case page (None before an agreement is signed)."""
-    agreement = case.agreement
-    if agreement is None or agreement.effective_on is None:
+    """Return the corrections block of a case page (None before an agreement is signed).
+
+    One query (the history): the signed amounts come from the case file.
+    """
+    signed = signed_agreement_of(case)
+    if signed is None or signed.effective_on is None:
         return None
-    session = read_session()
-    signed = signed_agreement(session, case.id)
-    history = tuple(corrections_of_case(session, case.id))
+    history = tuple(corrections_of_case(read_session(), case.id))
     submitted: tuple[CorrectionRequestForm, list[str]] | None = g.get("correction_submitted")
     form: CorrectionRequestForm | None = None
     errors: tuple[str, ...] = ()
     if signed.correctable and not any(c.pending for c in history):
-        form = submitted[0] if submitted else _fresh_form(signed)
+        form = submitted[0] if submitted and _fits(submitted[0], signed) else _fresh_form(signed)
         errors = tuple(submitted[1]) if submitted else ()
     return CorrectionPanel(signed, history, form, errors)
 

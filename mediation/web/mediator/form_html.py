@@ -19,13 +19,14 @@ from typing import Any
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import Field
-from wtforms.widgets import DateInput, Select, TextArea, TextInput
+from wtforms.widgets import DateInput, HiddenInput, Select, TextArea, TextInput
 
 from mediation.web.navigation import request_translations
 
 #: The attributes each widget copies from the field's flags (WTForms' ``validation_attrs``).
 _FLAG_ATTRIBUTES: dict[type, frozenset[str]] = {
     TextInput: frozenset(TextInput.validation_attrs),
+    HiddenInput: frozenset(HiddenInput.validation_attrs),
     DateInput: frozenset(DateInput.validation_attrs),
     TextArea: frozenset(TextArea.validation_attrs),
     Select: frozenset(Select.validation_attrs),
@@ -79,7 +80,7 @@ def _with_flags(field: Field, widget: type, values: dict[str, Any]) -> None:
     # The flags its validators and widget set (``required``, ``maxlength`` …) are the
     # attributes of the field's Flags object.
     wanted = _FLAG_ATTRIBUTES[widget]
-    inputs = widget is TextInput or widget is DateInput
+    inputs = widget is TextInput or widget is DateInput or widget is HiddenInput
     for key, value in vars(field.flags).items():
         if key in wanted and key not in values:
             values[key] = value() if inputs and callable(value) else value
@@ -88,8 +89,8 @@ def _with_flags(field: Field, widget: type, values: dict[str, Any]) -> None:
 def form_control(field: Field, **kwargs: Any) -> Markup:
     """Return ``field(**kwargs)`` — the field's HTML — written without WTForms' widgets.
 
-    Covers the text, date, text area and (single, ungrouped) select widgets; anything else
-    is rendered by WTForms itself.
+    Covers the text, date, hidden, text area and (single, ungrouped) select widgets; anything
+    else is rendered by WTForms itself.
     """
     widget = type(field.widget)
     if widget not in _FLAG_ATTRIBUTES or getattr(field, "_datalist", None) is not None:
