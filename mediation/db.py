@@ -15,10 +15,20 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from mediation.errors import StorageFull
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: SQLite's primary result code for "database or disk is full", and PostgreSQL's SQLSTATE.
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+DISK_FULL_MESSAGE = (
+    'the database\'s disk is full ("{detail}"): nothing was saved. '
+    "Free space on the disk that holds the database, then try again."
+)
 _IMMEDIATE = "mediation_begin_immediate"
 
 
@@ -73,6 +83,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def disk_full_detail(exc: BaseException) -> str | None:
+    """Return the driver's message if ``exc`` says the database's disk is full, else None."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == SQLITE_FULL:
+        return str(original)
+    if getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL:
+        return str(original).strip().splitlines()[0]
+    return None
+
+
 class Database:
     """The engine of this process, and the two kinds of session it hands out."""
 
@@ -96,13 +117,20 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """Run a block in one write transaction: commit on success, roll back on error."""
+        """Run a block in one write transaction: commit on success, roll back on error.
+
+        A full disk (SQLite's SQLITE_FULL, PostgreSQL's ``disk_full``) is reported as
+        :class:`~mediation.errors.StorageFull` with a clear message, after the rollback.
+        """
         with self.write_session() as session:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                detail = disk_full_detail(exc)
+                if detail is not None:
+                    raise StorageFull(DISK_FULL_MESSAGE.format(detail=detail)) from exc
                 raise
 
     def dispose(self) -> None:

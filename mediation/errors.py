@@ -32,6 +32,10 @@ class Conflict(MediationError):
         self.current_version = current_version
 
 
+class StorageFull(MediationError):
+    """The database's disk is full: the transaction was rolled back, nothing was written."""
+
+
 class TransitionNotAllowed(MediationError):
     """The trigger is not declared from the case's current state."""
 

@@ -16,6 +16,7 @@ from mediation.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StorageFull,
     TransitionNotAllowed,
 )
 
@@ -36,6 +37,13 @@ def _titles() -> dict[int, tuple[str, str]]:
         413: (_("Too large"), _("What you sent is too large.")),
         429: (_("Too many requests"), _("Wait a moment and try again.")),
         500: (_("Something went wrong"), _("The error has been logged. Please try again.")),
+        507: (
+            _("The disk is full"),
+            _(
+                "The server's disk is full: nothing was saved. Tell your administrator; "
+                "try again once space has been freed."
+            ),
+        ),
     }
 
 
@@ -95,6 +103,11 @@ def register(app: Flask) -> None:
         return error_page(
             409, _("This step is not possible yet."), [b.render(_) for b in exc.blockers]
         )
+
+    @app.errorhandler(StorageFull)
+    def storage_full(exc: StorageFull) -> ResponseReturnValue:
+        log.error("write refused: %s", exc)
+        return error_page(507)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:

@@ -918,3 +918,27 @@ def test_junk_case_numbers_are_404(
         f"/m/cases/{number}/actions/accept", data={"csrf_token": token, "version": "1"}
     )
     assert response.status_code == 404
+
+
+def test_a_full_disk_is_a_clear_507_and_nothing_is_saved(
+    database: Database,
+    client: FlaskClient,
+    mediator: Any,
+    actor: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mediation.errors import StorageFull
+    from mediation.web.mediator import case_page
+
+    case_id, number = drive(database, actor, "finding_crux")
+    before = version_of(database, case_id)
+    html = page(client, number)
+
+    def full(*_args: Any, **_kwargs: Any) -> Any:
+        raise StorageFull('the database\'s disk is full ("database or disk is full")')
+
+    monkeypatch.setattr(case_page, "advance", full)
+    response = submit(client, number, "record_crux", {"text": "欠薪三个月"}, html=html)
+    assert response.status_code == 507
+    assert "nothing was saved" in response.get_data(as_text=True)
+    assert version_of(database, case_id) == before
