@@ -51,21 +51,27 @@ PLACES: dict[CaseState, tuple[int, int]] = {
 WIDTH = MARGIN_X * 2 + COLUMN_STEP * 5 + BOX_WIDTH
 HEIGHT = LANE_Y + LANE_STEP * 3 + 24
 
-_STYLE = """
-.state rect{fill:#fff;stroke:#6c757d;stroke-width:1.2}
-.state .zh{font-size:15px;font-weight:600;fill:#212529}
-.state .en{font-size:10.5px;fill:#6c757d}
-.state.main rect{stroke:#0d6efd}
-.state.ended rect{stroke-dasharray:4 3}
-.state.current rect{fill:#0d6efd;stroke:#0a58ca;stroke-width:2.5}
-.state.current .zh,.state.current .en{fill:#fff}
-.transition path{fill:none;stroke:#adb5bd;stroke-width:1.3;marker-end:url(#arrow)}
-.transition text{font-size:10px;fill:#495057}
-.transition text.halo{fill:#fff;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-.transition.from-current path{stroke:#0d6efd;stroke-width:2;marker-end:url(#arrow-now)}
-.transition.from-current text{fill:#0a58ca;font-weight:600}
-.transition.from-current text.halo{fill:#fff}
-text{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
+#: The diagram's styles, scoped to it. A standalone SVG carries them in a ``<style>``; a web
+#: page whose Content-Security-Policy refuses inline styles serves the same rules from its
+#: stylesheet instead (``render_svg(..., inline_style=False)``; mediation/web/static/app.css).
+STYLESHEET = """
+.workflow-diagram .state rect{fill:#fff;stroke:#6c757d;stroke-width:1.2}
+.workflow-diagram .state .zh{font-size:15px;font-weight:600;fill:#212529}
+.workflow-diagram .state .en{font-size:10.5px;fill:#6c757d}
+.workflow-diagram .state.main rect{stroke:#0d6efd}
+.workflow-diagram .state.ended rect{stroke-dasharray:4 3}
+.workflow-diagram .state.current rect{fill:#0d6efd;stroke:#0a58ca;stroke-width:2.5}
+.workflow-diagram .state.current .zh,.workflow-diagram .state.current .en{fill:#fff}
+.workflow-diagram .transition path{fill:none;stroke:#adb5bd;stroke-width:1.3;marker-end:url(#arrow)}
+.workflow-diagram .transition text{font-size:10px;fill:#495057}
+.workflow-diagram .transition text.halo{
+  fill:#fff;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+.workflow-diagram .transition.from-current path{
+  stroke:#0d6efd;stroke-width:2;marker-end:url(#arrow-now)}
+.workflow-diagram .transition.from-current text{fill:#0a58ca;font-weight:600}
+.workflow-diagram .transition.from-current text.halo{fill:#fff}
+.workflow-diagram text{
+  font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
 """
 
 
@@ -190,8 +196,12 @@ def render_svg(
     state_labels: StateLabels,
     trigger_labels: TriggerLabels,
     title: str = "",
+    inline_style: bool = True,
 ) -> str:
     """Return the workflow as an SVG document, ``current`` highlighted.
+
+    With ``inline_style`` the SVG carries :data:`STYLESHEET`; without it the page's own
+    stylesheet must (a page that forbids inline styles).
 
     Every argument is hashable so the result is cached: a page asks for the same picture
     (one per state and language) again and again.
@@ -203,7 +213,7 @@ def render_svg(
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
         f'data-current={quoteattr(current or "")} aria-labelledby="workflow-diagram-title">',
         f'<title id="workflow-diagram-title">{escape(title)}</title>',
-        f"<style>{_STYLE}</style>",
+        f"<style>{STYLESHEET}</style>" if inline_style else "",
         "<defs>",
         _marker("arrow", "#adb5bd"),
         _marker("arrow-now", "#0d6efd"),

@@ -190,6 +190,24 @@ def test_diagram_highlights_the_current_state(
     assert 'data-trigger="archive" data-source="rejected" data-dest="archived"' in html
 
 
+def test_the_page_carries_no_inline_style_and_the_stylesheet_styles_the_diagram(
+    database: Database, client: FlaskClient, mediator: Any, actor: Actor
+) -> None:
+    """The Content-Security-Policy refuses inline styles: a browser would drop them."""
+    from pathlib import Path
+
+    from workflows.diagram import STYLESHEET
+
+    _case_id, number = drive(database, actor, "seizing_opening")
+    html = page(client, number)
+    assert "<style" not in html
+    assert " style=" not in html
+    app_css = (Path(__file__).parents[2] / "mediation/web/static/app.css").read_text()
+    assert "".join(STYLESHEET.split()) in "".join(app_css.split()), (
+        "app.css lacks the workflow diagram's rules (workflows.diagram.STYLESHEET)"
+    )
+
+
 # --------------------------------------------------------------------------- parties, steps
 
 

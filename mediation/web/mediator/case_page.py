@@ -295,6 +295,7 @@ def _diagram(state: str, locale: str) -> str:
         state_labels,
         trigger_labels,
         _("The workflow of a case; the current state is highlighted"),
+        inline_style=False,  # the rules are in static/app.css (no inline style under the CSP)
     )
 
 
