@@ -18,10 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-from transitions import Machine, MachineError
-
+from workflows.engine import Decision, Workflow, WorkflowRefused  # noqa: F401 (re-exported)
 from workflows.guards import N_, Blocker
 
 
@@ -209,87 +207,31 @@ ACTIONS: dict[str, str] = {
     "declare_conflict": "declare_conflict",
 }
 
-_BY_TRIGGER_AND_SOURCE: dict[tuple[str, AssignmentState], Transition] = {
-    (t.trigger, source): t for t in TRANSITIONS for source in t.sources
-}
-
-
-def _condition(guard: AssignmentGuard) -> Callable[[Any], bool]:
-    return lambda event: guard.holds(event.model)
-
-
-def _build_machine() -> Machine:
-    return Machine(
-        model=None,
-        states=[s.value for s in AssignmentState],
-        initial=AssignmentState.OPEN.value,
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": [s.value for s in t.sources],
-                "dest": t.dest.value,
-                "conditions": [_condition(guard) for guard in t.guards],
-            }
-            for t in TRANSITIONS
-        ],
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
-
+_WORKFLOW = Workflow(AssignmentState, TRANSITIONS, initial=AssignmentState.OPEN)
 
 #: The one machine of this process.
-MACHINE = _build_machine()
+MACHINE = _WORKFLOW.machine
+
+AssignmentDecision = Decision[AssignmentState]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The workflow's answer to "may this trigger fire now?"."""
-
-    trigger: str
-    declared: bool
-    dest: AssignmentState | None
-    blockers: tuple[Blocker, ...] = ()
-
-    @property
-    def allowed(self) -> bool:
-        """Tell whether the trigger may fire."""
-        return self.declared and not self.blockers
-
-
-def decide(subject: AssignmentSubject, trigger: str) -> Decision:
+def decide(subject: AssignmentSubject, trigger: str) -> AssignmentDecision:
     """Say whether ``trigger`` may fire for the subject now, and if not, why not."""
-    transition = _BY_TRIGGER_AND_SOURCE.get((trigger, AssignmentState(subject.state)))
-    if transition is None:
-        return Decision(trigger, declared=False, dest=None)
-    blockers = tuple(
-        guard.blocker(subject) for guard in transition.guards if not guard.holds(subject)
-    )
-    return Decision(trigger, declared=True, dest=transition.dest, blockers=blockers)
+    return _WORKFLOW.decide(subject, trigger)
 
 
-def available(subject: AssignmentSubject) -> list[Decision]:
+def available(subject: AssignmentSubject) -> list[AssignmentDecision]:
     """List the triggers declared from the subject's state, each with its blockers."""
-    state = AssignmentState(subject.state)
-    return [decide(subject, t.trigger) for t in TRANSITIONS if state in t.sources]
-
-
-class WorkflowRefused(Exception):
-    """The machine refused a trigger the caller had been told was allowed."""
+    return _WORKFLOW.available(subject)
 
 
 def fire(subject: AssignmentSubject, trigger: str) -> AssignmentState:
-    """Fire ``trigger`` on the subject through the shared machine and return the new state."""
-    event = MACHINE.events.get(trigger)
-    if event is None:
-        raise WorkflowRefused(f"unknown trigger {trigger!r}")
-    try:
-        fired = event.trigger(subject)
-    except MachineError as exc:
-        raise WorkflowRefused(str(exc)) from exc
-    if not fired:
-        raise WorkflowRefused(f"{trigger} blocked by its conditions in state {subject.state}")
-    return AssignmentState(subject.state)
+    """Fire ``trigger`` on the subject through the shared machine and return the new state.
+
+    Callers check :func:`decide` first to learn why a trigger is refused; this function
+    still lets the machine itself refuse undeclared triggers and unmet conditions.
+    """
+    return _WORKFLOW.fire(subject, trigger)
 
 
 def _aware(moment: datetime) -> datetime:

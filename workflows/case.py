@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from transitions import Machine, MachineError
-
 from workflows import guards as g
-from workflows.guards import Blocker, CaseSubject, Guard
+from workflows.engine import Decision, Workflow, WorkflowRefused  # noqa: F401 (re-exported)
+from workflows.guards import CaseSubject, Guard
 
 
 class CaseState(StrEnum):
@@ -177,73 +176,22 @@ SUPERVISED_ACTIONS: dict[str, frozenset[CaseState]] = {
     "apply_correction": frozenset({S.ENSURING_PERFORMANCE, S.AWAITING_CONVERSION, S.CLOSED}),
 }
 
-_BY_TRIGGER_AND_SOURCE: dict[tuple[str, CaseState], Transition] = {
-    (t.trigger, source): t for t in TRANSITIONS for source in t.sources
-}
-
-
-def _condition(guard: Guard):  # type: ignore[no-untyped-def]
-    return lambda event: guard.holds(event.model)
-
-
-def _build_machine() -> Machine:
-    return Machine(
-        model=None,
-        states=[s.value for s in CaseState],
-        initial=CaseState.REGISTERED.value,
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": [s.value for s in t.sources],
-                "dest": t.dest.value,
-                "conditions": [_condition(guard) for guard in t.guards],
-            }
-            for t in TRANSITIONS
-        ],
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
-
+_WORKFLOW = Workflow(CaseState, TRANSITIONS, initial=CaseState.REGISTERED)
 
 #: The one machine of this process.
-MACHINE = _build_machine()
+MACHINE = _WORKFLOW.machine
+
+CaseDecision = Decision[CaseState]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The workflow's answer to "may this trigger fire now?"."""
-
-    trigger: str
-    declared: bool
-    dest: CaseState | None
-    blockers: tuple[Blocker, ...] = ()
-
-    @property
-    def allowed(self) -> bool:
-        """Tell whether the trigger may fire."""
-        return self.declared and not self.blockers
-
-
-def decide(subject: CaseSubject, trigger: str) -> Decision:
+def decide(subject: CaseSubject, trigger: str) -> CaseDecision:
     """Say whether ``trigger`` may fire for the subject now, and if not, why not."""
-    transition = _BY_TRIGGER_AND_SOURCE.get((trigger, CaseState(subject.state)))
-    if transition is None:
-        return Decision(trigger, declared=False, dest=None)
-    blockers = tuple(
-        guard.blocker(subject) for guard in transition.guards if not guard.holds(subject)
-    )
-    return Decision(trigger, declared=True, dest=transition.dest, blockers=blockers)
+    return _WORKFLOW.decide(subject, trigger)
 
 
-def available(subject: CaseSubject) -> list[Decision]:
+def available(subject: CaseSubject) -> list[CaseDecision]:
     """List the triggers declared from the subject's state, each with its blockers."""
-    state = CaseState(subject.state)
-    return [decide(subject, t.trigger) for t in TRANSITIONS if state in t.sources]
-
-
-class WorkflowRefused(Exception):
-    """The machine refused a trigger the caller had been told was allowed."""
+    return _WORKFLOW.available(subject)
 
 
 def fire(subject: CaseSubject, trigger: str) -> CaseState:
@@ -252,16 +200,7 @@ def fire(subject: CaseSubject, trigger: str) -> CaseState:
     Callers check :func:`decide` first to learn why a trigger is refused; this function
     still lets the machine itself refuse undeclared triggers and unmet conditions.
     """
-    event = MACHINE.events.get(trigger)
-    if event is None:
-        raise WorkflowRefused(f"unknown trigger {trigger!r}")
-    try:
-        fired = event.trigger(subject)
-    except MachineError as exc:
-        raise WorkflowRefused(str(exc)) from exc
-    if not fired:
-        raise WorkflowRefused(f"{trigger} blocked by its conditions in state {subject.state}")
-    return CaseState(subject.state)
+    return _WORKFLOW.fire(subject, trigger)
 
 
 def recording_allowed(action: str, state: str) -> bool:

@@ -438,7 +438,6 @@ def test_fire_many_times_uses_the_one_machine_without_models(monkeypatch):
         raise AssertionError("a Machine was built while firing")
 
     monkeypatch.setattr(transitions.Machine, "__init__", no_new_machine)
-    monkeypatch.setattr(wf, "_build_machine", no_new_machine)
     for _ in range(200):
         subject = met_subject("registered", "accept")
         for trigger in ("accept", "open_mediation", "sign_agreement", "confirm_performance"):
