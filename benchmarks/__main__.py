@@ -98,10 +98,10 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks",
         description=(__doc__ or "").rsplit("\n\n", 1)[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="defaults (default / --full / --quick): "
-        + "; ".join(
-            f"--{option.replace('_', '-')} {getattr(DEFAULT, name)}/{getattr(FULL, name)}"
-            f"/{getattr(QUICK, name)}"
+        epilog="sizes (default / --full / --quick):\n"
+        + "\n".join(
+            f"  --{option.replace('_', '-'):<18} {getattr(DEFAULT, name)} / "
+            f"{getattr(FULL, name)} / {getattr(QUICK, name)}"
             for option, name in SIZES.items()
         ),
     )

@@ -331,7 +331,7 @@ def _figure(database: str, cases: int, mine: Run, peer: Run) -> Figure:
         group="lifecycle",
         unit="/s",
         note=(
-            f"{cases} cases × {per_case} transactions each; ours "
+            f"{cases:,} cases × {per_case} transactions each; ours "
             f"{mine.rate * per_case:.0f} transactions/s, the peer's "
             f"{peer.rate * per_case:.0f}/s; CPU of this process per transaction: ours "
             f"{ours_cpu_ms:.2f} ms, the peer's {peer_cpu_ms:.2f} ms "

@@ -323,7 +323,7 @@ def collect(options: _table.Options) -> list[_table.Figure]:
     import contextlib
     import io
 
-    rounds = max(3, options.rounds)
+    rounds = max(5, options.rounds)  # as main's default: the best of 5 is steadier
     with contextlib.redirect_stdout(io.StringIO()):
         figures = main(["--cases", str(options.report_cases), "--rounds", str(rounds), "--json"])
     rows: list[_table.Figure] = []

@@ -225,10 +225,13 @@ def summary(rows: list[Figure | Skipped]) -> str:
     figures = [row for row in rows if isinstance(row, Figure)]
     met = sum(1 for f in figures if f.met is True)
     missed = [f.name for f in figures if f.met is False]
-    skipped = sum(1 for row in rows if isinstance(row, Skipped))
+    failed = sum(1 for row in rows if isinstance(row, Skipped) and row.reason.startswith("ERROR"))
+    skipped = sum(1 for row in rows if isinstance(row, Skipped)) - failed
     text = f"{met} of {met + len(missed)} targets met"
     if missed:
         text += f"; {len(missed)} not met (marked NOT met above)"
     if skipped:
         text += f"; {skipped} skipped"
+    if failed:
+        text += f"; {failed} benchmark(s) failed with an error (named above)"
     return text
