@@ -507,9 +507,7 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
             signed_mediator_at=to_local(case.signed_mediator_at),
             sealed_at=to_local(case.sealed_at),
             effective_on=case.effective_on,
-            terms=tuple(
-                TermView(r.category, r.amount_fen, r.description, r.id) for r in terms
-            ),
+            terms=tuple(TermView(r.category, r.amount_fen, r.description, r.id) for r in terms),
             instalments=tuple(InstalmentView(r.seq, r.due_on, r.amount_fen) for r in instalments),
         )
     facts = facts_of(

@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlmodel import Session
@@ -53,6 +53,9 @@ from mediation.tables import (
     TERM,
 )
 from workflows.case import SUPERVISED_ACTIONS, CaseState
+
+if TYPE_CHECKING:
+    from mediation.cases.case_file import CaseFile
 
 STATES = (PENDING, APPROVED, REJECTED)
 #: The states in which a signed agreement may be corrected.
@@ -186,6 +189,32 @@ def signed_agreement(session: Session, case_id: int) -> SignedAgreement:
         effective_on=case.effective_on,
         terms=terms,
         instalments=instalments,
+    )
+
+
+def signed_agreement_of(case: CaseFile) -> SignedAgreement | None:
+    """Return what :func:`signed_agreement` reads, from a case page's read model (no query;
+    None without an agreement)."""
+    agreement = case.agreement
+    if agreement is None:
+        return None
+    return SignedAgreement(
+        case_id=case.id,
+        number=case.number,
+        state=case.state,
+        version=case.version,
+        closed_as=case.closed_as,
+        agreed_fen=case.agreed_fen,
+        paid_fen=case.paid_fen,
+        effective_on=agreement.effective_on,
+        terms=tuple(
+            TermAmount(t.id, t.category, t.description, t.amount_fen, t.amount_fen)
+            for t in agreement.terms
+        ),
+        instalments=tuple(
+            InstalmentAmount(i.seq, i.due_on.isoformat(), i.amount_fen, i.amount_fen)
+            for i in agreement.instalments
+        ),
     )
 
 

@@ -108,3 +108,66 @@ def test_labels_are_translated_per_request_language(app: Flask):
         with force_locale("zh_CN"):
             assert field_label(form.amount) == "金额（元）"
         assert form_text("plain") == "plain"
+
+
+def _panel_forms(junk: str | None) -> Iterator[Any]:
+    """The forms of the case page's legal-help and corrections panels and of the lawyers'
+    assignment page (lawyer/_form.html), fresh or sent back."""
+    from forms.assignments import (
+        AssignmentCompleteForm,
+        AssignmentReleaseForm,
+        LegalHelpCancelForm,
+        LegalHelpRequestForm,
+    )
+    from forms.supervision import CorrectionRequestForm
+
+    if junk is None:
+        yield LegalHelpRequestForm(formdata=None, data={"due_on": date(2026, 3, 20)})
+        yield LegalHelpCancelForm(formdata=None, data={"version": 4})
+        yield AssignmentCompleteForm(formdata=None, data={"version": 2, "hours": 90})
+        yield AssignmentReleaseForm(formdata=None, data={"version": 2})
+        yield CorrectionRequestForm(
+            formdata=None,
+            data={"terms": [1_234_567, 0], "instalments": [100, 99_999_999]},
+            meta={"csrf": False},
+        )
+        return
+    sent = MultiDict(
+        {
+            "kind": junk,
+            "needed": junk,
+            "due_on": junk,
+            "version": junk,
+            "reason": junk,
+            "outcome": junk,
+            "hours": junk,
+            "terms-0": junk,
+            "terms-1": "12.5",
+            "instalments-0": junk,
+        }
+    )
+    for form in (
+        LegalHelpRequestForm(formdata=sent),
+        LegalHelpCancelForm(formdata=sent),
+        AssignmentCompleteForm(formdata=sent),
+        AssignmentReleaseForm(formdata=sent),
+        CorrectionRequestForm(formdata=sent),
+    ):
+        form.validate()
+        yield form
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_panel_and_lawyer_forms_render_as_wtforms_does(app: Flask, locale: str):
+    # Their hidden fields (the CSRF token, the version) too: form_control writes them.
+    with app.test_request_context("/"), force_locale(locale):
+        for junk in (None, "", "<script>alert(1)</script>", "1e99", "-0", "12.345", TRICKY):
+            for form in _panel_forms(junk):
+                for field in _fields(form):
+                    for kwargs in (
+                        {},
+                        {"id": f"x-{field.name}", "class_": "form-control form-control-sm"},
+                        {"id": f"x-{field.name}", "class_": "form-select is-invalid"},
+                    ):
+                        assert str(form_control(field, **kwargs)) == str(field(**kwargs)), field
+                    assert field_label(field) == str(field.label.text)

@@ -362,6 +362,34 @@ def test_a_correction_asked_by_a_mediator_takes_effect_when_a_supervisor_approve
     assert 'data-action="apply_correction"' in case_page and 'data-state="approved"' in case_page
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        {"terms-0": "9000.00"},
+        {"terms-0": "9000.00", "terms-1": "1.00", "instalments-0": "1", "instalments-1": "2"},
+        {"terms-0": "1", "instalments-0": "1", "instalments-1": "1", "instalments-7": "1"},
+    ],
+)
+def test_a_correction_request_with_other_rows_than_the_agreement_is_refused(
+    app: Flask, database: Database, make_user: Callable[..., User], rows: dict[str, str]
+) -> None:
+    # Not from the page (it has one field per term and instalment): a 400 naming what is
+    # wrong, the panel offering the signed amounts again, nothing written.
+    mediator = _login(app, make_user("mediator"))
+    case_id, _ = make_case(database, state="ensuring_performance", today=clock.today())
+    with database.read_session() as session:
+        number = session.execute(select(CASE.c.number).where(CASE.c.id == case_id)).scalar_one()
+    token = csrf_token(mediator.get("/login").get_data(as_text=True))
+    refused = mediator.post(
+        f"/m/cases/{number}/corrections", data={**rows, "reason": "笔误", "csrf_token": token}
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400, page[:300]
+    assert 'id="page-error"' in page and 'id="correction-errors"' in page
+    assert 'id="correction-term-0"' in page and 'value="10000.00"' in page
+    assert _count(database, CORRECTION) == 0
+
+
 def test_the_case_page_partial_shows_history_and_the_request_form(
     app: Flask, database: Database, make_user: Callable[..., User]
 ) -> None:

@@ -21,11 +21,10 @@ from mediation.cases.enums import Role
 from mediation.errors import InvalidInput
 from mediation.supervision.corrections import (
     Correction,
-    InstalmentAmount,
     SignedAgreement,
-    TermAmount,
     corrections_of_case,
     request_correction,
+    signed_agreement_of,
 )
 from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
@@ -62,38 +61,11 @@ def _fresh_form(agreement: SignedAgreement) -> CorrectionRequestForm:
     )
 
 
-def signed_agreement_of(case: CaseFile) -> SignedAgreement | None:
-    """Return what :func:`~mediation.supervision.corrections.signed_agreement` reads, from the
-    case file the page has already read (None without an agreement)."""
-    agreement = case.agreement
-    if agreement is None:
-        return None
-    return SignedAgreement(
-        case_id=case.id,
-        number=case.number,
-        state=case.state,
-        version=case.version,
-        closed_as=case.closed_as,
-        agreed_fen=case.agreed_fen,
-        paid_fen=case.paid_fen,
-        effective_on=agreement.effective_on,
-        terms=tuple(
-            TermAmount(t.id, t.category, t.description, t.amount_fen, t.amount_fen)
-            for t in agreement.terms
-        ),
-        instalments=tuple(
-            InstalmentAmount(i.seq, i.due_on.isoformat(), i.amount_fen, i.amount_fen)
-            for i in agreement.instalments
-        ),
-    )
-
-
 def _fits(form: CorrectionRequestForm, agreement: SignedAgreement) -> bool:
     # A form sent with other rows than the agreement has (not from this page) cannot be
     # shown row by row: the panel then offers the signed amounts again, with the message.
-    return len(form.terms.entries) == len(agreement.terms) and len(
-        form.instalments.entries
-    ) == len(agreement.instalments)
+    terms, instalments = len(form.terms.entries), len(form.instalments.entries)
+    return terms == len(agreement.terms) and instalments == len(agreement.instalments)
 
 
 @blueprint.app_template_global("correction_panel")

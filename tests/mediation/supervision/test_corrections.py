@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from mediation.audit.chain import Actor
 from mediation.audit.verify import verify
+from mediation.cases.case_file import load_case_file
 from mediation.cases.service import advance
 from mediation.db import Database
 from mediation.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -324,3 +325,39 @@ def test_the_corrected_agreement_is_issued_again_as_a_new_version(
         assert verify(session).ok
     assert versions == [issued.version] and issued.version >= 1
     assert f"更正申请#{correction_id}" in reason
+
+
+@pytest.mark.parametrize(
+    "state", ["seizing_opening", "ensuring_performance", "closed", "archived", "registered"]
+)
+def test_the_case_page_reads_the_signed_agreement_as_the_service_does(
+    database: Database, people: dict[str, Actor], state: str
+) -> None:
+    # The corrections panel takes the signed amounts from the case page's read model instead
+    # of reading them again: both must say the same (None only without an agreement).
+    case_id, _ = make_case(database, state=state, today=TODAY, actor=people["mediator"])
+    with database.read_session() as session:
+        page = load_case_file(session, case_id, today=TODAY)
+        expected = corrections.signed_agreement(session, case_id)
+    from_page = corrections.signed_agreement_of(page)
+    if page.agreement is None:
+        assert from_page is None
+        assert expected.effective_on is None and not expected.terms
+    else:
+        assert from_page == expected
+
+
+def test_the_case_page_reads_a_corrected_agreement_as_the_service_does(
+    database: Database, people: dict[str, Actor], signed: int
+) -> None:
+    correction_id = _request(database, people["mediator"], signed, [900_000], [400_000, 500_000])
+    with database.writing() as session:
+        corrections.approve_correction(
+            session, correction_id=correction_id, actor=people["supervisor"]
+        )
+    with database.read_session() as session:
+        page = load_case_file(session, signed, today=TODAY)
+        assert corrections.signed_agreement_of(page) == corrections.signed_agreement(
+            session, signed
+        )
+        assert [c.id for c in corrections.corrections_of_case(session, signed)] == [correction_id]
