@@ -112,6 +112,9 @@ def register(app: Flask) -> None:
     # The browser keeps the cookie no longer than the absolute lifetime (the server checks
     # both limits itself; the cookie's expiry is only a courtesy).
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    # Send the cookie again only when the session changed (its "last seen" at most once a
+    # minute), not re-signed on every request.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.session_interface = _SessionInterface()
 
     proxies = int(app.config["TRUSTED_PROXIES"])
@@ -152,7 +155,8 @@ def _enforce_session_lifetime() -> None:
         if was_logged_in:
             flash(_("Your session has expired. Please log in again."), "info")
         return
-    session.permanent = True
+    if not session.permanent:
+        session.permanent = True  # (setting it marks the session changed)
     if moment - seen >= SEEN_RESOLUTION_SECONDS:
         session[SEEN] = int(moment)
 

@@ -328,3 +328,18 @@ def test_expired_sessions_are_logged(
     assert not is_logged_in(client)
     expired = [r for r in auth_records(caplog) if r.auth_action == "session_expired"]  # type: ignore[attr-defined]
     assert [(r.auth_actor, r.auth_reason) for r in expired] == [(f"user:{user.id}", "idle")]  # type: ignore[attr-defined]
+
+
+def test_the_session_cookie_is_not_sent_again_on_every_request(app, make_user) -> None:
+    """Within the minute that "last seen" resolves, a page answers without a new cookie."""
+    client = app.test_client()
+    user = make_user("mediator")
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    client.get("/m/")
+    response = client.get("/m/")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
