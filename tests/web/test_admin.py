@@ -532,3 +532,24 @@ def test_admin_list_queries_do_not_grow_with_rows(app, client, admin, make_user,
         make_user("mediator", organization=f"第{n}调解中心")
         make_user("lawyer")
     assert queries() == few
+
+
+def test_zones_page_counts_a_lawyer_in_every_zone_they_serve(database, client, admin, make_user):
+    from sqlalchemy import insert
+
+    from mediation.tables import LAWYER_ZONE
+
+    lawyer = make_user("lawyer")
+    with Session(database.engine) as session:
+        home = session.get(User, lawyer.id).zone_id
+        extra = Zone(name="礼贤片区", claim_window_hours=48)
+        session.add(extra)
+        session.commit()
+        session.execute(insert(LAWYER_ZONE).values(lawyer_id=lawyer.id, zone_id=extra.id))
+        session.commit()
+        zone_ids = (home, extra.id)
+    page = client.get("/admin/zones").get_data(as_text=True)
+    for zone_id in zone_ids:
+        row = re.search(rf'<tr data-zone="{zone_id}">(.*?)</tr>', page, re.S)
+        assert row is not None
+        assert re.findall(r'<td class="num">(\d+)</td>', row.group(1))[1] == "1"

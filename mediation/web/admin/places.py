@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from forms.admin import (
     TOWN_KIND_LABELS,
@@ -20,6 +22,7 @@ from forms.admin import (
     ZoneEditForm,
 )
 from forms.labels import LEVELS
+from mediation.assignments.queries import zone_map
 from mediation.cases.enums import Role
 from mediation.errors import InvalidInput
 from mediation.people.models import Organization, Town, Zone
@@ -31,7 +34,7 @@ from mediation.people.places import (
     set_claim_window,
     update_organization,
 )
-from mediation.tables import ORGANIZATION, TOWN, USER, ZONE
+from mediation.tables import ORGANIZATION, TOWN, ZONE
 from mediation.web.access import allow, current_actor
 from mediation.web.admin import blueprint
 from mediation.web.db import database, read_session
@@ -60,6 +63,31 @@ def _taken(form: Any) -> None:
     form.name.errors = [*form.name.errors, _("This name is already in use.")]
 
 
+def _save(
+    form: Any, write: Callable[[Session], Any], message: str, back: str, *, created: bool = False
+) -> ResponseReturnValue | None:
+    """Run a place service in one write transaction; redirect to ``back`` when it is saved.
+
+    ``write`` returns the service's changes (an edit: "nothing was changed" when empty), or
+    anything for a creation. A refusal is put on the form and None returned, for the form
+    page to be shown again with it.
+    """
+    try:
+        with database().writing() as session:
+            changes = write(session)
+    except InvalidInput as exc:
+        form.show_service_error(exc)
+    except IntegrityError:
+        _taken(form)
+    else:
+        if created:
+            flash(message, "success")
+        else:
+            _saved(changes, message)
+        return redirect(back)
+    return None
+
+
 def _towns() -> list[tuple[int, str]]:
     query = select(TOWN.c.id, TOWN.c.name).order_by(TOWN.c.name)
     return [(row.id, row.name) for row in read_session().execute(query)]
@@ -74,6 +102,13 @@ def _get_or_404(model: type[Any], row_id: int) -> Any:
     row = read_session().get(model, row_id)
     if row is None:
         abort(404)
+    return row
+
+
+def _locked(session: Session, model: type[Any], row_id: int) -> Any:
+    """The row to change, read again in the write transaction (it was shown to exist)."""
+    row = session.get(model, row_id)
+    assert row is not None
     return row
 
 
@@ -108,24 +143,23 @@ def new_organization() -> ResponseReturnValue:
     """Register a mediation organisation."""
     form = OrganizationCreateForm()
     form.set_towns(_towns())
-    if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                create_organization(
-                    session,
-                    name=form.name.data or "",
-                    level=form.level.data or "",
-                    town_id=form.town.data,
-                    actor=current_actor(),
-                )
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        except IntegrityError:
-            _taken(form)
-        else:
-            flash(_("Organisation %(name)s created.", name=form.name.data.strip()), "success")
-            return redirect(url_for("admin.organizations"))
     back = url_for("admin.organizations")
+    if form.validate_on_submit():
+        saved = _save(
+            form,
+            lambda session: create_organization(
+                session,
+                name=form.name.data or "",
+                level=form.level.data or "",
+                town_id=form.town.data,
+                actor=current_actor(),
+            ),
+            _("Organisation %(name)s created.", name=form.name.data.strip()),
+            back,
+            created=True,
+        )
+        if saved is not None:
+            return saved
     return _form_page(form, _("New organisation"), back, status=_status(form))
 
 
@@ -138,28 +172,25 @@ def edit_organization(organization_id: int) -> ResponseReturnValue:
         data={"name": organization.name, "level": organization.level, "town": organization.town_id}
     )
     form.set_towns(_towns())
+    back = url_for("admin.organizations")
     if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                row = session.get(Organization, organization_id)
-                assert row is not None
-                changes = update_organization(
-                    session,
-                    row,
-                    name=form.name.data or "",
-                    level=form.level.data or "",
-                    town_id=form.town.data,
-                    actor=current_actor(),
-                )
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        except IntegrityError:
-            _taken(form)
-        else:
-            _saved(changes, _("Organisation %(name)s saved.", name=form.name.data.strip()))
-            return redirect(url_for("admin.organizations"))
+        saved = _save(
+            form,
+            lambda session: update_organization(
+                session,
+                _locked(session, Organization, organization_id),
+                name=form.name.data or "",
+                level=form.level.data or "",
+                town_id=form.town.data,
+                actor=current_actor(),
+            ),
+            _("Organisation %(name)s saved.", name=form.name.data.strip()),
+            back,
+        )
+        if saved is not None:
+            return saved
     title = _("Edit organisation %(name)s", name=organization.name)
-    return _form_page(form, title, url_for("admin.organizations"), status=_status(form))
+    return _form_page(form, title, back, status=_status(form))
 
 
 # Towns ------------------------------------------------------------------------------
@@ -183,24 +214,24 @@ def new_town() -> ResponseReturnValue:
     """Register a town, street or industrial base."""
     form = TownCreateForm()
     form.set_zones(_zones())
+    back = url_for("admin.towns")
     if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                create_town(
-                    session,
-                    name=form.name.data or "",
-                    kind=form.kind.data or "",
-                    zone_id=form.zone.data,
-                    actor=current_actor(),
-                )
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        except IntegrityError:
-            _taken(form)
-        else:
-            flash(_("Town %(name)s created.", name=form.name.data.strip()), "success")
-            return redirect(url_for("admin.towns"))
-    return _form_page(form, _("New town"), url_for("admin.towns"), status=_status(form))
+        saved = _save(
+            form,
+            lambda session: create_town(
+                session,
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                zone_id=form.zone.data,
+                actor=current_actor(),
+            ),
+            _("Town %(name)s created.", name=form.name.data.strip()),
+            back,
+            created=True,
+        )
+        if saved is not None:
+            return saved
+    return _form_page(form, _("New town"), back, status=_status(form))
 
 
 @blueprint.route("/towns/<int:town_id>", methods=["GET", "POST"], endpoint="move_town")
@@ -210,19 +241,23 @@ def move_town_page(town_id: int) -> ResponseReturnValue:
     town = _get_or_404(Town, town_id)
     form = TownMoveForm(data={"zone": town.zone_id})
     form.set_zones(_zones())
+    back = url_for("admin.towns")
     if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                row = session.get(Town, town_id)
-                assert row is not None
-                changes = move_town(session, row, zone_id=form.zone.data, actor=current_actor())
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        else:
-            _saved(changes, _("Town %(name)s moved.", name=town.name))
-            return redirect(url_for("admin.towns"))
+        saved = _save(
+            form,
+            lambda session: move_town(
+                session,
+                _locked(session, Town, town_id),
+                zone_id=form.zone.data,
+                actor=current_actor(),
+            ),
+            _("Town %(name)s moved.", name=town.name),
+            back,
+        )
+        if saved is not None:
+            return saved
     title = _("Move %(name)s to another zone", name=town.name)
-    return _form_page(form, title, url_for("admin.towns"), status=_status(form))
+    return _form_page(form, title, back, status=_status(form))
 
 
 # Zones ------------------------------------------------------------------------------
@@ -231,27 +266,10 @@ def move_town_page(town_id: int) -> ResponseReturnValue:
 @blueprint.get("/zones")
 @allow(Role.ADMIN)
 def zones() -> ResponseReturnValue:
-    """List the zones with their claim window, towns and volunteer lawyers."""
-    session = read_session()
-    zone_rows = session.execute(
-        select(ZONE.c.id, ZONE.c.name, ZONE.c.claim_window_hours).order_by(ZONE.c.name)
-    ).all()
-    towns_by_zone: dict[int | None, list[str]] = {}
-    for row in session.execute(select(TOWN.c.zone_id, TOWN.c.name).order_by(TOWN.c.name)):
-        towns_by_zone.setdefault(row.zone_id, []).append(row.name)
-    lawyers = dict(
-        session.execute(
-            select(USER.c.zone_id, func.count())
-            .where(USER.c.role == Role.LAWYER.value, USER.c.active.is_(True))
-            .group_by(USER.c.zone_id)
-        ).all()
-    )
-    return render_template(
-        "admin/zones.html",
-        zones=zone_rows,
-        towns_by_zone=towns_by_zone,
-        lawyers=lawyers,
-    )
+    """List the zones with their claim window, towns and volunteer lawyers (every zone each
+    lawyer serves, as the zone map counts them)."""
+    zones, unzoned = zone_map(read_session())
+    return render_template("admin/zones.html", zones=zones, unzoned=unzoned)
 
 
 @blueprint.route("/zones/new", methods=["GET", "POST"], endpoint="create_zone")
@@ -259,23 +277,23 @@ def zones() -> ResponseReturnValue:
 def new_zone() -> ResponseReturnValue:
     """Create a zone (片区)."""
     form = ZoneCreateForm()
+    back = url_for("admin.zones")
     if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                create_zone(
-                    session,
-                    name=form.name.data or "",
-                    claim_window_hours=form.claim_window_hours.data,
-                    actor=current_actor(),
-                )
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        except IntegrityError:
-            _taken(form)
-        else:
-            flash(_("Zone %(name)s created.", name=form.name.data.strip()), "success")
-            return redirect(url_for("admin.zones"))
-    return _form_page(form, _("New zone"), url_for("admin.zones"), status=_status(form))
+        saved = _save(
+            form,
+            lambda session: create_zone(
+                session,
+                name=form.name.data or "",
+                claim_window_hours=form.claim_window_hours.data,
+                actor=current_actor(),
+            ),
+            _("Zone %(name)s created.", name=form.name.data.strip()),
+            back,
+            created=True,
+        )
+        if saved is not None:
+            return saved
+    return _form_page(form, _("New zone"), back, status=_status(form))
 
 
 @blueprint.route("/zones/<int:zone_id>", methods=["GET", "POST"])
@@ -284,18 +302,20 @@ def edit_zone(zone_id: int) -> ResponseReturnValue:
     """Change a zone's claim window."""
     zone = _get_or_404(Zone, zone_id)
     form = ZoneEditForm(data={"claim_window_hours": zone.claim_window_hours})
+    back = url_for("admin.zones")
     if form.validate_on_submit():
-        try:
-            with database().writing() as session:
-                row = session.get(Zone, zone_id)
-                assert row is not None
-                changes = set_claim_window(
-                    session, row, hours=form.claim_window_hours.data, actor=current_actor()
-                )
-        except InvalidInput as exc:
-            form.show_service_error(exc)
-        else:
-            _saved(changes, _("Zone %(name)s saved.", name=zone.name))
-            return redirect(url_for("admin.zones"))
+        saved = _save(
+            form,
+            lambda session: set_claim_window(
+                session,
+                _locked(session, Zone, zone_id),
+                hours=form.claim_window_hours.data,
+                actor=current_actor(),
+            ),
+            _("Zone %(name)s saved.", name=zone.name),
+            back,
+        )
+        if saved is not None:
+            return saved
     title = _("Claim window of %(name)s", name=zone.name)
-    return _form_page(form, title, url_for("admin.zones"), status=_status(form))
+    return _form_page(form, title, back, status=_status(form))
