@@ -35,6 +35,7 @@ from mediation.cases.deadlines import next_unpaid_due
 from mediation.clock import today as local_today
 from mediation.db import Database
 from mediation.people.identity import resident_id_check_digit, uscc_check_character
+from mediation.people.sealing import SEALED_PARTY_FIELDS, key_ring, party_associated
 from mediation.people.service import create_user, ensure_organization, ensure_town, ensure_zone
 from mediation.schema import upgrade
 
@@ -549,6 +550,25 @@ def _write_events(connection: sqlite3.Connection, first: int) -> int:
     return last
 
 
+def _seal_party_numbers(connection: sqlite3.Connection) -> None:
+    """Seal the ID and phone numbers the SQL above copied in clear, as the service stores them."""
+    ring = key_ring()
+    sealed = [
+        (
+            *(
+                ring.seal(value, party_associated(case_id, role, column))
+                for column, value in zip(SEALED_PARTY_FIELDS, values, strict=True)
+            ),
+            party_id,
+        )
+        for party_id, case_id, role, *values in connection.execute(
+            f"SELECT id, case_id, role, {', '.join(SEALED_PARTY_FIELDS)} FROM party"
+        )
+    ]
+    assignments = ", ".join(f"{column} = ?" for column in SEALED_PARTY_FIELDS)
+    connection.executemany(f"UPDATE party SET {assignments} WHERE id = ?", sealed)
+
+
 def _insert(connection: sqlite3.Connection, table: str, columns: str, rows: list[Any]) -> None:
     marks = ", ".join("?" * (columns.count(",") + 1))
     connection.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
@@ -624,6 +644,7 @@ def generate(path: Path, *, cases: int, seed: int = 2026, today: date | None = N
             connection.execute(
                 statement, {k: v for k, v in parameters.items() if f":{k}" in statement}
             )
+        _seal_party_numbers(connection)
         _write_events(connection, first)
         for _name, sql in indexes:
             connection.execute(sql)

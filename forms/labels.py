@@ -64,6 +64,8 @@ ACTIONS: dict[str, Any] = {
     "draw_audit_sample": _l("Audit sample drawn"),
     "review_case": _l("Audit review recorded"),
     "resolve_discrepancy": _l("Audit discrepancy resolved"),
+    # Personal data (mediation.cases.disclosure): a full ID or phone number was shown.
+    "reveal_numbers": _l("Full ID/phone numbers shown"),
 }
 
 #: The documents issued for a case (mediation.issuing.numbering.KINDS).

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from mediation.audit.chain import Actor
 from mediation.config import Settings
@@ -34,7 +35,14 @@ class Context:
     def database(self) -> Database:
         """Open the database on first use."""
         if self._database is None:
-            self._database = Database(self.database_url)
+            try:
+                self._database = Database(self.database_url)
+            except (SQLAlchemyError, ImportError, OSError) as exc:
+                # A URL SQLAlchemy cannot parse, a driver not installed, a directory that
+                # cannot be created for an SQLite file: a message, not a traceback.
+                raise click.ClickException(
+                    f"cannot open the database {_safe_url(self.database_url)}: {exc}"
+                ) from None
         return self._database
 
     def close(self) -> None:
@@ -52,6 +60,15 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MediationError as exc:
             raise click.ClickException(str(exc)) from None
+        except DBAPIError as exc:
+            # The server refused the connection, the database does not exist, the file is
+            # not a database: say so instead of a traceback.
+            raise click.ClickException(f"database error: {exc.orig or exc}") from None
+        except ArgumentError as exc:  # backup/restore parse --database-url themselves
+            raise click.ClickException(f"--database-url: {exc}") from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -257,6 +274,35 @@ def verify_audit(ctx: Context) -> None:
     sys.exit(1)
 
 
+@main.command("rotate-data-key")
+@click.pass_obj
+@reports_errors
+def rotate_data_key(ctx: Context) -> None:
+    """Re-seal every stored ID and phone number with the current MEDIATION_DATA_KEY.
+
+    Make a new key, set it as MEDIATION_DATA_KEY and list the old one in
+    MEDIATION_DATA_KEYS_RETIRED (comma-separated), run this, then drop the old key.
+    """
+    from mediation.cases.resealing import count_stale, reseal_parties, unreadable_keys
+    from mediation.people.sealing import KEY_VARIABLE, RETIRED_VARIABLE, key_ring
+
+    ring = key_ring()
+    with _schema_required(ctx), ctx.database.engine.connect() as connection:
+        missing = unreadable_keys(connection, ring)
+    if missing:
+        raise click.ClickException(
+            f"numbers are sealed with key(s) {', '.join(sorted(missing))}, which are neither "
+            f"{KEY_VARIABLE} nor among {RETIRED_VARIABLE}: nothing was changed"
+        )
+    stale = reseal_parties(ctx.database)
+    with ctx.database.engine.connect() as connection:
+        left = count_stale(connection, ring)
+    click.echo(
+        f"re-sealed {stale} party row(s) with key {ring.current_id}; {left} left "
+        + ("(the retired keys may now be removed)" if not left else "(run it again)")
+    )
+
+
 DOCUMENT_KINDS = (
     "agreement",
     "failure_notice",
@@ -392,6 +438,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     """Serve the web application with gunicorn."""
     from documents.render import DocumentEnvironmentError, check_environment
     from mediation import production
+    from mediation.cases.resealing import unreadable_keys
     from mediation.server import run
 
     production.check()  # MEDIATION_ENV=production: no start without a real key and URL
@@ -402,8 +449,15 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
         check_environment()
     except DocumentEnvironmentError as error:
         raise click.ClickException(str(error)) from None
-    with _schema_required(ctx):
-        pass
+    with _schema_required(ctx), ctx.database.engine.connect() as connection:
+        missing = unreadable_keys(connection)
+    if missing:
+        # Every page with a party would fail: refuse to start instead, saying why.
+        raise click.ClickException(
+            f"the ID and phone numbers in this database are sealed with key(s) "
+            f"{', '.join(sorted(missing))}, which MEDIATION_DATA_KEY and "
+            "MEDIATION_DATA_KEYS_RETIRED do not hold: set the key this database was written with"
+        )
     ctx.close()
     run(database_url=ctx.database_url, host=host, port=port, workers=workers)
 
@@ -446,4 +500,7 @@ def _cli_actor() -> Actor:
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"  # not echoed: it may hold a password

@@ -6,7 +6,9 @@ worker, and ``mediation serve`` before it forks) unless:
 - ``SECRET_KEY`` is set, at least 32 characters, and not a placeholder — it signs every session
   cookie; a guessable key lets anyone forge a login;
 - ``PUBLIC_BASE_URL`` is set to an ``https://`` address — it is printed on every issued
-  document, and without it the ``Host`` header of a request would decide what is printed.
+  document, and without it the ``Host`` header of a request would decide what is printed;
+- ``MEDIATION_DATA_KEY`` is a 32-byte key in base64 other than the published development key —
+  it seals the ID and phone numbers at rest (:mod:`mediation.people.sealing`).
 
 Outside production an unset ``SECRET_KEY`` is replaced by a random one (``mediation serve``
 draws it once, before forking, so that every worker accepts the others' cookies).
@@ -19,6 +21,7 @@ import secrets
 from collections.abc import Mapping
 
 from mediation.errors import MediationError
+from mediation.people.sealing import configuration_problems as data_key_problems
 
 MIN_SECRET_KEY_LENGTH = 32
 PLACEHOLDER_KEYS = frozenset(
@@ -52,6 +55,7 @@ def problems(env: Mapping[str, str] | None = None) -> list[str]:
     base = env.get("PUBLIC_BASE_URL", "").strip()
     if not base.startswith("https://"):
         found.append("PUBLIC_BASE_URL must be the https:// address the public uses")
+    found.extend(data_key_problems(env))
     return found
 
 

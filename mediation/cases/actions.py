@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from mediation.audit.chain import Actor
@@ -27,10 +27,12 @@ from mediation.cases.enums import (
 )
 from mediation.cases.facts import CaseRow
 from mediation.cases.inputs import a_date, choice, fen, text
+from mediation.db import prebuilt
 from mediation.errors import Conflict, InvalidInput, TransitionNotAllowed
 from mediation.issuing.numbering import MEDIA_TYPE, document_number
 from mediation.money import MAX_FEN, format_yuan
 from mediation.people.identity import is_valid_resident_id, is_valid_uscc
+from mediation.people.sealing import seal_party
 from mediation.tables import (
     AGREEMENT,
     CLAIM,
@@ -73,10 +75,43 @@ class Context:
 Handler = Callable[[Context], Change]
 
 
+# The handlers' statements, built once and run through mediation.db.Prebuilt (see advance).
+_AGREEMENT_ID = select(AGREEMENT.c.id).where(AGREEMENT.c.case_id == bindparam("case_id"))
+_TERM_AMOUNTS = select(TERM.c.amount_fen).where(TERM.c.agreement_id == bindparam("agreement_id"))
+_UPDATE_AGREEMENT = update(AGREEMENT).where(AGREEMENT.c.id == bindparam("b_agreement_id"))
+_PENDING_CONVERSION = (
+    select(CONVERSION.c.id)
+    .where(CONVERSION.c.case_id == bindparam("case_id"), CONVERSION.c.decided_on.is_(None))
+    .order_by(CONVERSION.c.id.desc())
+    .limit(1)
+)
+_INSERT_CONVERSION = insert(CONVERSION)
+_UPDATE_CONVERSION = update(CONVERSION).where(CONVERSION.c.id == bindparam("b_conversion_id"))
+_INSERT_CLAIM = insert(CLAIM)
+_INSERT_INTERVIEW = insert(INTERVIEW)
+_INSERT_JOINT_SESSION = insert(JOINT_SESSION)
+_INSERT_OFFER = insert(OFFER)
+_INSERT_AGREEMENT = insert(AGREEMENT).returning(AGREEMENT.c.id)
+_DELETE_TERMS = delete(TERM).where(TERM.c.agreement_id == bindparam("agreement_id"))
+_DELETE_INSTALMENTS = delete(INSTALMENT).where(
+    INSTALMENT.c.agreement_id == bindparam("agreement_id")
+)
+_INSERT_TERM = insert(TERM)
+_INSERT_INSTALMENT = insert(INSTALMENT)
+_INSERT_PAYMENT = insert(PAYMENT)
+_INSTALMENTS_OF_CASE = (
+    select(INSTALMENT.c.due_on, INSTALMENT.c.seq, INSTALMENT.c.amount_fen)
+    .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
+    .where(AGREEMENT.c.case_id == bindparam("case_id"))
+)
+_LATEST_DOCUMENT_VERSION = select(func.max(DOCUMENT.c.version)).where(
+    DOCUMENT.c.case_id == bindparam("case_id"), DOCUMENT.c.kind == bindparam("kind")
+)
+_INSERT_DOCUMENT = insert(DOCUMENT)
+
+
 def _agreement_id(session: Session, case_id: int) -> int | None:
-    return session.execute(
-        select(AGREEMENT.c.id).where(AGREEMENT.c.case_id == case_id)
-    ).scalar_one_or_none()
+    return prebuilt(session).execute(_AGREEMENT_ID, {"case_id": case_id}).scalar_one_or_none()
 
 
 def _ended(outcome: Outcome, column: str) -> Handler:
@@ -105,14 +140,12 @@ def _open_mediation(ctx: Context) -> Change:
 
 def _sign_agreement(ctx: Context) -> Change:
     agreement_id = _agreement_id(ctx.session, ctx.case.id)
-    total = ctx.session.execute(
-        select(TERM.c.amount_fen).where(TERM.c.agreement_id == agreement_id)
-    ).scalars()
+    total = prebuilt(ctx.session).execute(_TERM_AMOUNTS, {"agreement_id": agreement_id}).scalars()
     agreed = sum(total)
 
     def write(session: Session) -> None:
-        session.execute(
-            update(AGREEMENT).where(AGREEMENT.c.id == agreement_id).values(effective_on=ctx.today)
+        prebuilt(session).execute(
+            _UPDATE_AGREEMENT, {"effective_on": ctx.today, "b_agreement_id": agreement_id}
         )
 
     return Change(
@@ -141,12 +174,9 @@ def _closed(closed_as: str, *, reason: bool = False) -> Handler:
 
 
 def _pending_conversion(session: Session, case_id: int) -> int:
-    conversion_id = session.execute(
-        select(CONVERSION.c.id)
-        .where(CONVERSION.c.case_id == case_id, CONVERSION.c.decided_on.is_(None))
-        .order_by(CONVERSION.c.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    conversion_id = (
+        prebuilt(session).execute(_PENDING_CONVERSION, {"case_id": case_id}).scalar_one_or_none()
+    )
     if conversion_id is None:
         raise InvalidInput("there is no pending conversion application")
     return int(conversion_id)
@@ -157,8 +187,8 @@ def _apply_conversion(ctx: Context) -> Change:
     applied_on = a_date(ctx.data, "applied_on", default=ctx.today)
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(CONVERSION).values(case_id=ctx.case.id, kind=kind, applied_on=applied_on)
+        prebuilt(session).execute(
+            _INSERT_CONVERSION, {"case_id": ctx.case.id, "kind": kind, "applied_on": applied_on}
         )
 
     return Change(
@@ -175,10 +205,15 @@ def _record_conversion(ctx: Context) -> Change:
     decided_on = a_date(ctx.data, "decided_on", default=ctx.today)
 
     def write(session: Session) -> None:
-        session.execute(
-            update(CONVERSION)
-            .where(CONVERSION.c.id == conversion_id)
-            .values(decided_on=decided_on, granted=True, document_number=number, issuing_body=body)
+        prebuilt(session).execute(
+            _UPDATE_CONVERSION,
+            {
+                "decided_on": decided_on,
+                "granted": True,
+                "document_number": number,
+                "issuing_body": body,
+                "b_conversion_id": conversion_id,
+            },
         )
 
     return Change(
@@ -194,10 +229,14 @@ def _conversion_refused(ctx: Context) -> Change:
     decided_on = a_date(ctx.data, "decided_on", default=ctx.today)
 
     def write(session: Session) -> None:
-        session.execute(
-            update(CONVERSION)
-            .where(CONVERSION.c.id == conversion_id)
-            .values(decided_on=decided_on, granted=False, reason=reason)
+        prebuilt(session).execute(
+            _UPDATE_CONVERSION,
+            {
+                "decided_on": decided_on,
+                "granted": False,
+                "reason": reason,
+                "b_conversion_id": conversion_id,
+            },
         )
 
     return Change(payload={"reason": reason}, writes=[write])
@@ -236,6 +275,10 @@ PARTY_FIELDS = (
 )
 
 
+#: The longest phone number accepted (with its dashes and spaces).
+PHONE_LIMIT = 30
+
+
 def blank_party() -> dict[str, str]:
     """Return every party column empty, to be overlaid with what is known."""
     return dict.fromkeys(PARTY_FIELDS, "")
@@ -250,7 +293,9 @@ def validate_party(role: str, values: Mapping[str, str]) -> None:
         raise InvalidInput(f"id_number: {id_number!r} is not a valid unified social credit code")
     for key in ("phone", "agent_phone"):
         phone = values.get(key, "")
-        if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and len(phone) >= 7):
+        if phone and not (
+            phone.replace("-", "").replace(" ", "").isdigit() and 7 <= len(phone) <= PHONE_LIMIT
+        ):
             raise InvalidInput(f"{key}: {phone!r} is not a phone number")
 
 
@@ -274,7 +319,7 @@ def _update_party(ctx: Context) -> Change:
         session.execute(
             update(PARTY)
             .where(PARTY.c.case_id == ctx.case.id, PARTY.c.role == role)
-            .values(**values)
+            .values(**seal_party(ctx.case.id, role, values))
         )
 
     payload: dict[str, Any] = {"role": role, "fields": sorted(values)}
@@ -291,10 +336,14 @@ def _add_claim_item(ctx: Context) -> Change:
         )
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(CLAIM).values(
-                case_id=ctx.case.id, category=category, amount_fen=amount, description=description
-            )
+        prebuilt(session).execute(
+            _INSERT_CLAIM,
+            {
+                "case_id": ctx.case.id,
+                "category": category,
+                "amount_fen": amount,
+                "description": description,
+            },
         )
 
     return Change(
@@ -310,14 +359,15 @@ def _record_interview(ctx: Context) -> Change:
     notes = text(ctx.data, "notes", required=True)
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(INTERVIEW).values(
-                case_id=ctx.case.id,
-                party_role=role,
-                held_on=held_on,
-                notes=notes,
-                mediator_id=ctx.actor.id,
-            )
+        prebuilt(session).execute(
+            _INSERT_INTERVIEW,
+            {
+                "case_id": ctx.case.id,
+                "party_role": role,
+                "held_on": held_on,
+                "notes": notes,
+                "mediator_id": ctx.actor.id,
+            },
         )
 
     return Change(payload={"party_role": role, "held_on": held_on.isoformat()}, writes=[write])
@@ -342,10 +392,9 @@ def _record_joint_session(ctx: Context) -> Change:
     attendees = text(ctx.data, "attendees", limit=500)
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(JOINT_SESSION).values(
-                case_id=ctx.case.id, held_on=held_on, notes=notes, attendees=attendees
-            )
+        prebuilt(session).execute(
+            _INSERT_JOINT_SESSION,
+            {"case_id": ctx.case.id, "held_on": held_on, "notes": notes, "attendees": attendees},
         )
 
     return Change(payload={"held_on": held_on.isoformat()}, writes=[write])
@@ -358,14 +407,15 @@ def _log_offer(ctx: Context) -> Change:
     notes = text(ctx.data, "notes", limit=1000)
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(OFFER).values(
-                case_id=ctx.case.id,
-                by_role=by_role,
-                amount_fen=amount,
-                made_on=made_on,
-                notes=notes,
-            )
+        prebuilt(session).execute(
+            _INSERT_OFFER,
+            {
+                "case_id": ctx.case.id,
+                "by_role": by_role,
+                "amount_fen": amount,
+                "made_on": made_on,
+                "notes": notes,
+            },
         )
 
     return Change(payload={"by_role": by_role, "amount_fen": amount}, writes=[write])
@@ -413,32 +463,31 @@ def _draft_agreement(ctx: Context) -> Change:
     case_id = ctx.case.id
 
     def write(session: Session) -> None:
+        runner = prebuilt(session)
         agreement_id = _agreement_id(session, case_id)
         if agreement_id is None:
-            agreement_id = session.execute(
-                insert(AGREEMENT)
-                .values(case_id=case_id, method=method, notes=notes)
-                .returning(AGREEMENT.c.id)
+            agreement_id = runner.execute(
+                _INSERT_AGREEMENT, {"case_id": case_id, "method": method, "notes": notes}
             ).scalar_one()
         else:
             # A redrafted agreement must be signed again.
-            session.execute(
-                update(AGREEMENT)
-                .where(AGREEMENT.c.id == agreement_id)
-                .values(
-                    method=method,
-                    notes=notes,
-                    signed_worker_at=None,
-                    signed_employer_at=None,
-                    signed_mediator_at=None,
-                    sealed_at=None,
-                )
+            runner.execute(
+                _UPDATE_AGREEMENT,
+                {
+                    "method": method,
+                    "notes": notes,
+                    "signed_worker_at": None,
+                    "signed_employer_at": None,
+                    "signed_mediator_at": None,
+                    "sealed_at": None,
+                    "b_agreement_id": agreement_id,
+                },
             )
-            session.execute(delete(TERM).where(TERM.c.agreement_id == agreement_id))
-            session.execute(delete(INSTALMENT).where(INSTALMENT.c.agreement_id == agreement_id))
-        session.execute(insert(TERM), [{"agreement_id": agreement_id, **t} for t in terms])
-        session.execute(
-            insert(INSTALMENT), [{"agreement_id": agreement_id, **i} for i in instalments]
+            runner.execute(_DELETE_TERMS, {"agreement_id": agreement_id})
+            runner.execute(_DELETE_INSTALMENTS, {"agreement_id": agreement_id})
+        runner.execute(_INSERT_TERM, [{"agreement_id": agreement_id, **t} for t in terms])
+        runner.execute(
+            _INSERT_INSTALMENT, [{"agreement_id": agreement_id, **i} for i in instalments]
         )
 
     due = ((i["due_on"], i["seq"], i["amount_fen"]) for i in instalments)
@@ -469,8 +518,8 @@ def _record_signature(ctx: Context) -> Change:
     column = _SIGNATURE_COLUMN[signer]
 
     def write(session: Session) -> None:
-        session.execute(
-            update(AGREEMENT).where(AGREEMENT.c.id == agreement_id).values({column: ctx.now})
+        prebuilt(session).execute(
+            _UPDATE_AGREEMENT, {column: ctx.now, "b_agreement_id": agreement_id}
         )
 
     return Change(payload={"signer": signer.value}, writes=[write])
@@ -488,22 +537,21 @@ def _record_payment(ctx: Context) -> Change:
         )
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(PAYMENT).values(
-                case_id=ctx.case.id,
-                paid_on=paid_on,
-                amount_fen=amount,
-                method=method,
-                receipt_ref=receipt,
-            )
+        prebuilt(session).execute(
+            _INSERT_PAYMENT,
+            {
+                "case_id": ctx.case.id,
+                "paid_on": paid_on,
+                "amount_fen": amount,
+                "method": method,
+                "receipt_ref": receipt,
+            },
         )
 
     paid = ctx.case.paid_fen + amount
-    instalments = ctx.session.execute(
-        select(INSTALMENT.c.due_on, INSTALMENT.c.seq, INSTALMENT.c.amount_fen)
-        .join(AGREEMENT, AGREEMENT.c.id == INSTALMENT.c.agreement_id)
-        .where(AGREEMENT.c.case_id == ctx.case.id)
-    ).all()
+    instalments = (
+        prebuilt(ctx.session).execute(_INSTALMENTS_OF_CASE, {"case_id": ctx.case.id}).all()
+    )
     return Change(
         # The dashboard's payments due read the earliest unpaid instalment from the case.
         values={"paid_fen": paid, "next_due_on": next_unpaid_due(instalments, paid)},
@@ -526,11 +574,11 @@ def _store_document(ctx: Context, kind: str) -> Change:
             "mediation.issuing, which renders them"
         )
     number = document_number(ctx.case.number, kind)
-    latest = ctx.session.execute(
-        select(func.max(DOCUMENT.c.version)).where(
-            DOCUMENT.c.case_id == ctx.case.id, DOCUMENT.c.kind == kind
-        )
-    ).scalar_one_or_none()
+    latest = (
+        prebuilt(ctx.session)
+        .execute(_LATEST_DOCUMENT_VERSION, {"case_id": ctx.case.id, "kind": kind})
+        .scalar_one_or_none()
+    )
     version = (latest or 0) + 1
     printed = (ctx.data.get("number", number), ctx.data.get("version", version))
     if printed != (number, version):
@@ -548,18 +596,19 @@ def _store_document(ctx: Context, kind: str) -> Change:
     digest = hashlib.sha256(content).hexdigest()
 
     def write(session: Session) -> None:
-        session.execute(
-            insert(DOCUMENT).values(
-                case_id=ctx.case.id,
-                kind=kind,
-                number=number,
-                version=version,
-                sha256=digest,
-                media_type=MEDIA_TYPE,
-                issued_by_id=ctx.actor.id,
-                issued_at=ctx.now,
-                content=content,
-            )
+        prebuilt(session).execute(
+            _INSERT_DOCUMENT,
+            {
+                "case_id": ctx.case.id,
+                "kind": kind,
+                "number": number,
+                "version": version,
+                "sha256": digest,
+                "media_type": MEDIA_TYPE,
+                "issued_by_id": ctx.actor.id,
+                "issued_at": ctx.now,
+                "content": content,
+            },
         )
 
     payload: dict[str, Any] = {

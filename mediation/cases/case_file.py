@@ -23,6 +23,7 @@ from mediation.cases.enums import PartyRole
 from mediation.clock import LOCAL_TZ
 from mediation.errors import NotFound
 from mediation.people.identity import mask_id_number
+from mediation.people.sealing import open_party_value
 from mediation.tables import (
     AGREEMENT,
     CASE,
@@ -409,15 +410,18 @@ def _event_details(payload: str) -> tuple[tuple[str, Any], ...]:
 
 
 def _party(row: Row[Any]) -> PartyView:
+    id_number = open_party_value(row.case_id, row.role, "id_number", row.id_number)
+    phone = open_party_value(row.case_id, row.role, "phone", row.phone)
+    agent_phone = open_party_value(row.case_id, row.role, "agent_phone", row.agent_phone)
     return PartyView(
         role=row.role,
         name=row.name,
-        id_number=mask_id_number(row.id_number) if row.id_number else "",
-        phone=mask_phone(row.phone) if row.phone else "",
+        id_number=mask_id_number(id_number) if id_number else "",
+        phone=mask_phone(phone) if phone else "",
         address=row.address,
         legal_representative=row.legal_representative,
         agent_name=row.agent_name,
-        agent_phone=mask_phone(row.agent_phone) if row.agent_phone else "",
+        agent_phone=mask_phone(agent_phone) if agent_phone else "",
     )
 
 

@@ -44,6 +44,7 @@ from mediation.cases.case_file import (
 )
 from mediation.cases.enums import CATEGORY_LABELS, Category, Outcome, PartyRole, PaymentMethod
 from mediation.errors import MediationError, NotFound
+from mediation.people.sealing import open_party
 from mediation.tables import (
     CASE,
     ORGANIZATION,
@@ -109,14 +110,19 @@ def _party(row: Row[Any] | None) -> PartyData:
             "agent_name": "",
             "agent_phone": "",
         }
+    numbers = open_party(
+        row.case_id,
+        row.role,
+        {"id_number": row.id_number, "phone": row.phone, "agent_phone": row.agent_phone},
+    )
     return {
         "name": row.name,
-        "id_number": row.id_number,
-        "phone": row.phone,
+        "id_number": numbers["id_number"],
+        "phone": numbers["phone"],
         "address": row.address,
         "legal_representative": row.legal_representative,
         "agent_name": row.agent_name,
-        "agent_phone": row.agent_phone,
+        "agent_phone": numbers["agent_phone"],
     }
 
 

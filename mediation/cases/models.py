@@ -105,12 +105,13 @@ class Party(SQLModel, table=True):
     case_id: int = Field(foreign_key="mediation_case.id", index=True)
     role: str = Field(max_length=20)
     name: str = Field(max_length=200)
-    id_number: str = Field(default="", max_length=30)
-    phone: str = Field(default="", max_length=30)
+    # Sealed at rest (mediation.people.sealing): the columns hold AES-GCM tokens.
+    id_number: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=200)
     address: str = Field(default="", max_length=300)
     legal_representative: str = Field(default="", max_length=100)
     agent_name: str = Field(default="", max_length=100)
-    agent_phone: str = Field(default="", max_length=30)
+    agent_phone: str = Field(default="", max_length=200)
 
 
 class ClaimItem(SQLModel, table=True):

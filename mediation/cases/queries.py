@@ -42,6 +42,7 @@ from sqlmodel import Session
 from mediation.cases.deadlines import overdue_cutoff, overdue_since
 from mediation.cases.enums import PartyRole
 from mediation.people.identity import mask_id_number
+from mediation.people.sealing import open_party_value
 from mediation.tables import AGREEMENT, CASE, CASE_TALLY, INSTALMENT, ORGANIZATION, PARTY, TOWN
 from workflows import deadlines as rules
 from workflows.case import MEDIATING_STATES, CaseState
@@ -446,7 +447,11 @@ def _list_item(row: Any, today: date) -> CaseListItem:
         category=category,
         town_name=town_name,
         worker_name=worker_name or "",
-        worker_id_masked=mask_id_number(worker_id_number) if worker_id_number else "",
+        worker_id_masked=mask_id_number(
+            open_party_value(case_id, PartyRole.WORKER.value, "id_number", worker_id_number)
+        )
+        if worker_id_number
+        else "",
         employer_name=employer_name or "",
         claimed_fen=int(claimed_fen),
         mediation_deadline=received_on + _WINDOW,

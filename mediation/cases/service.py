@@ -31,6 +31,7 @@ from mediation.cases.facts import CaseRow, load_case_row, load_facts, load_term_
 from mediation.cases.inputs import choice, fen, text
 from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
 from mediation.money import MAX_FEN, format_yuan
+from mediation.people.sealing import seal_party
 from mediation.tables import AUDIT_HEAD, CASE, CLAIM, PARTY
 from workflows import case as workflow
 from workflows.guards import CaseFacts, CaseSubject, TriggerInput
@@ -285,13 +286,15 @@ def register_case(
     connection.execute(
         _INSERT_PARTY,
         [
-            {**blank_party(), **worker_values, "case_id": case_id, "role": PartyRole.WORKER.value},
             {
-                **blank_party(),
-                **employer_values,
+                **seal_party(case_id, role, {**blank_party(), **values}),
                 "case_id": case_id,
-                "role": PartyRole.EMPLOYER.value,
-            },
+                "role": role,
+            }
+            for role, values in (
+                (PartyRole.WORKER.value, worker_values),
+                (PartyRole.EMPLOYER.value, employer_values),
+            )
         ],
     )
     if claim_rows:

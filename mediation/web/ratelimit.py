@@ -16,6 +16,7 @@ rather than refusing every login.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +49,9 @@ def _attempted_username() -> str:
 
 
 def _account_key() -> str:
-    return f"account:{_attempted_username()}"
+    # A digest, not the name: a resident ID typed as a user name must not sit in Redis.
+    digest = hashlib.sha256(_attempted_username().encode("utf-8")).hexdigest()[:32]
+    return f"account:{digest}"
 
 
 def _address_key() -> str:

@@ -16,6 +16,7 @@ from mediation.backup import restore
 from mediation.cli import main
 from mediation.db import Database
 from mediation.errors import InvalidInput
+from mediation.people.sealing import DEVELOPMENT_KEY
 from mediation.tables import CASE
 from tests.factories import make_case
 
@@ -101,6 +102,7 @@ GOOD = {
     "MEDIATION_ENV": "production",
     "SECRET_KEY": "9f" * 32,
     "PUBLIC_BASE_URL": "https://tiaojie.example.gov.cn",
+    "MEDIATION_DATA_KEY": "q83vEjRWeJC7zN3u/wARIjNEVWZ3iJmqu8zd7v8AESI=",
 }
 
 
@@ -112,6 +114,14 @@ def test_production_refuses_a_missing_or_placeholder_key() -> None:
     with pytest.raises(production.ConfigurationError, match="PUBLIC_BASE_URL"):
         production.check({**GOOD, "PUBLIC_BASE_URL": "http://tiaojie.example.gov.cn"})
     assert production.secret_key(GOOD) == GOOD["SECRET_KEY"]
+    for data_key, reason in (
+        ("", "MEDIATION_DATA_KEY is not set"),
+        (DEVELOPMENT_KEY, "published development key"),
+        ("not base64!", "not base64"),
+        ("c2hvcnQ=", "must be 32 bytes in base64, not 5"),
+    ):
+        with pytest.raises(production.ConfigurationError, match=reason):
+            production.check({**GOOD, "MEDIATION_DATA_KEY": data_key})
     # Outside production an unset key is a random one.
     assert len(production.secret_key({})) == 64
 

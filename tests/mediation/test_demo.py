@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from argon2 import PasswordHasher
@@ -25,6 +26,7 @@ from mediation.demo import (
 from mediation.people import passwords
 from mediation.people.identity import is_valid_resident_id, is_valid_uscc
 from mediation.people.passwords import check_password_policy
+from mediation.people.sealing import open_party
 from mediation.people.service import authenticate
 from mediation.tables import (
     CASE,
@@ -106,7 +108,12 @@ def test_seed_demo_has_a_user_of_every_role_and_a_lawyer_per_zone(database: Data
 def test_seed_demo_parties_have_valid_identity_numbers(database: Database) -> None:
     seed_demo(database, cases=40, today=TODAY)
     with database.read_session() as session:
-        parties = session.execute(select(PARTY.c.role, PARTY.c.id_number, PARTY.c.phone)).all()
+        parties = [
+            SimpleNamespace(**open_party(p.case_id, p.role, p._mapping))
+            for p in session.execute(
+                select(PARTY.c.case_id, PARTY.c.role, PARTY.c.id_number, PARTY.c.phone)
+            )
+        ]
     workers = [p for p in parties if p.role == "worker"]
     employers = [p for p in parties if p.role == "employer"]
     assert len(workers) == len(employers) == 40
@@ -185,12 +192,19 @@ def test_seed_demo_is_reproducible(tmp_path) -> None:  # type: ignore[no-untyped
                         CASE.c.agreed_fen,
                         CASE.c.paid_fen,
                         PARTY.c.name,
+                        PARTY.c.case_id,
+                        PARTY.c.role,
                         PARTY.c.id_number,
                     )
                     .join(PARTY, PARTY.c.case_id == CASE.c.id)
                     .order_by(CASE.c.number, PARTY.c.role)
                 ).all()
             )
+            # The same numbers, each sealed with its own nonce: compare them opened.
+            rows[-1] = [
+                (*row[:-3], open_party(row.case_id, row.role, {"id_number": row.id_number}))
+                for row in rows[-1]
+            ]
         database.dispose()
     assert rows[0] == rows[1]
 

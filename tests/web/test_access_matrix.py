@@ -102,6 +102,8 @@ PARAMETERS: dict[str, Callable[[World], object]] = {
     "case_id": lambda w: w.sampled_case_id,
     "review_id": lambda w: w.review_id,
     "correction_id": lambda w: w.correction_id,
+    # A party of the case, whose full numbers a mediator may ask to see.
+    "role": lambda w: "worker",
 }
 
 #: Parameters that name a case: a mediator of another organisation gets 404 there.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from mediation import clock
 from mediation.errors import InvalidInput
+from mediation.people.sealing import open_party
 from mediation.tables import CASE, CLAIM, EVENT, PARTY
 from mediation.web.mediator import intake
 from tests.factories import ensure_organization
@@ -122,7 +124,12 @@ def test_intake_registers_the_case_with_parties_and_claims(
     assert case.knew_on == _today() - timedelta(days=30)
     assert case.mediator_id is not None
     assert case.summary == "拖欠三个月工资，多次催要未果。"
-    worker, employer = parties["worker"], parties["employer"]
+    # Stored sealed (mediation.people.sealing); opened here to compare.
+    worker, employer = (
+        SimpleNamespace(**open_party(case.id, role, parties[role]._mapping))
+        for role in ("worker", "employer")
+    )
+    assert parties["worker"].id_number.startswith("v1.")
     assert (worker.name, worker.id_number, worker.phone) == (
         "李娜",
         "11010519491231002X",

@@ -143,3 +143,18 @@ def test_workers_sharing_redis_share_one_count(two_workers: tuple[Flask, Flask],
     assert (
         attempt(second.test_client(), make_user("mediator").username, PASSWORD).status_code == 302
     )
+
+
+def test_redis_keys_do_not_hold_what_was_typed_as_a_user_name(
+    two_workers: tuple[Flask, Flask], redis_url: str
+) -> None:
+    import redis
+
+    first, _second = two_workers
+    typed = "11010519491231002X"  # an ID number typed into the user-name box
+    for _ in range(3):
+        assert attempt(first.test_client(), typed, "wrong").status_code == 401
+    prefix = first.config["RATELIMIT_KEY_PREFIX"]
+    keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys(f"*{prefix}*")]
+    assert keys, "the failed attempts were counted somewhere"
+    assert not any(typed.casefold() in key.casefold() for key in keys), keys

@@ -11,6 +11,7 @@ from mediation.web.mediator import (  # noqa: E402, F401
     case_page,
     corrections,
     dashboard,
+    disclosure,
     documents,
     intake,
     legal_help,

@@ -165,7 +165,7 @@ def _rendered(blockers: tuple[Blocker, ...] | list[Blocker]) -> list[tuple[str, 
     return [(b.guard, b.render(_)) for b in blockers]
 
 
-def _check_number(number: str) -> None:
+def check_number(number: str) -> None:
     if len(number) > MAX_NUMBER_LENGTH or any(
         unicodedata.category(c) in ("Cc", "Cs") for c in number
     ):
@@ -346,7 +346,7 @@ def render_case_page(
 @allow(Role.MEDIATOR)
 def case_page(number: str) -> ResponseReturnValue:
     """Show one case of the mediator's organisation (404 for any other)."""
-    _check_number(number)
+    check_number(number)
     return render_case_page(case_id_for_mediator(read_session(), number))
 
 
@@ -357,7 +357,7 @@ def act(number: str, action: str) -> ResponseReturnValue:
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         abort(404)
-    _check_number(number)
+    check_number(number)
     session = read_session()
     case_id = case_id_for_mediator(session, number)
     # End the read transaction: the page shown after this request must see its own write.
