@@ -27,7 +27,7 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,15 +168,20 @@ def party_associated(case_id: int, role: str, column: str) -> str:
     return f"party/{case_id}/{role}/{column}"
 
 
-def seal_party(case_id: int, role: str, values: Mapping[str, str]) -> dict[str, str]:
-    """Return a party's column values with the sealed columns sealed for that row."""
-    ring = key_ring()
+def _each_sealed(
+    case_id: int, role: str, values: Mapping[str, Any], change: Callable[[str, str], str]
+) -> dict[str, Any]:
     return {
-        column: ring.seal(value, party_associated(case_id, role, column))
+        column: change(value, party_associated(case_id, role, column))
         if column in SEALED_PARTY_FIELDS
         else value
         for column, value in values.items()
     }
+
+
+def seal_party(case_id: int, role: str, values: Mapping[str, str]) -> dict[str, str]:
+    """Return a party's column values with the sealed columns sealed for that row."""
+    return _each_sealed(case_id, role, values, key_ring().seal)
 
 
 def open_party_value(case_id: int, role: str, column: str, token: str) -> str:
@@ -186,10 +191,4 @@ def open_party_value(case_id: int, role: str, column: str, token: str) -> str:
 
 def open_party(case_id: int, role: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Return a party's column values with the sealed columns opened."""
-    ring = key_ring()
-    return {
-        column: ring.open(value, party_associated(case_id, role, column))
-        if column in SEALED_PARTY_FIELDS
-        else value
-        for column, value in values.items()
-    }
+    return _each_sealed(case_id, role, values, key_ring().open)
