@@ -169,6 +169,12 @@ def read_marks(pdf: bytes) -> tuple[str, int] | None:
     if not isinstance(number, str) or not isinstance(version, str):
         return None
     number, version = str(number), str(version)
-    if not number.strip() or not re.fullmatch(r"[1-9][0-9]{0,8}", version):
+    # A number with control characters (NUL, which PostgreSQL refuses even in a query) was
+    # never issued: malformed, like a bad version.
+    if (
+        not number.strip()
+        or not number.isprintable()
+        or not re.fullmatch(r"[1-9][0-9]{0,8}", version)
+    ):
         return None
     return number, int(version)

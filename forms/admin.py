@@ -63,6 +63,10 @@ _SERVICE_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         _l("A volunteer lawyer must be assigned to a zone."),
     ),
     (re.compile(r"already exists"), _l("This name is already in use.")),
+    (
+        re.compile(r"contains control characters"),
+        _l("Remove the control characters from this text."),
+    ),
     (re.compile(r"^required$"), _l("This field is required.")),
     (
         re.compile(r"longer than (?P<n>\d+) characters"),

@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL, make_url
 
 from mediation.db import normalise_url
 from mediation.errors import InvalidInput, MediationError
+from mediation.schema import is_known_revision
 
 
 class BackupError(MediationError):
@@ -108,13 +109,16 @@ def restore(url: str, source: Path) -> BackupResult:
 def _sqlite_copy(source: Path, target: Path) -> None:
     # The backup API takes the source's read lock step by step and retries on a busy page:
     # the copy is a consistent snapshot of one moment, whatever the service writes meanwhile.
-    with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
-        closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst, pages=1024)
-        # Everything in the main file: nothing left in a WAL beside it.
-        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst, pages=1024)
+            # Everything in the main file: nothing left in a WAL beside it.
+            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:  # e.g. "unable to open database file": a place not writable
+        raise BackupError(f"cannot copy {source} to {target}: {exc}") from None
 
 
 def _check_sqlite_backup(source: Path) -> None:
@@ -122,12 +126,25 @@ def _check_sqlite_backup(source: Path) -> None:
         with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as connection:
             verdict = connection.execute("PRAGMA integrity_check").fetchone()
             tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+            revisions = (
+                [str(r[0]) for r in connection.execute("SELECT version_num FROM alembic_version")]
+                if "alembic_version" in tables
+                else []
+            )
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{source} is not an SQLite database: {exc}") from None
+    except UnicodeDecodeError:
+        # sqlite3 decodes SQLite's message, which quotes the damaged schema's bytes.
+        raise InvalidInput(f"{source} is damaged: its schema is not readable") from None
     if not verdict or verdict[0] != "ok":
         raise InvalidInput(f"{source} is damaged (integrity check: {verdict})")
     if not {"alembic_version", "mediation_case", "audit_event"} <= tables:
         raise InvalidInput(f"{source} is not a backup of this application's database")
+    if len(revisions) != 1 or not is_known_revision(revisions[0]):
+        raise InvalidInput(
+            f"{source} has schema version {', '.join(revisions) or 'none'}, which this release "
+            "does not know (a backup of a newer release, or not of this application)"
+        )
 
 
 def _run_pg(tool: str, arguments: list[str], parsed: URL) -> None:

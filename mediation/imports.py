@@ -44,6 +44,7 @@ from sqlmodel import Session
 from mediation.audit.chain import Actor, NewEvent, append_events
 from mediation.cases.actions import blank_party
 from mediation.cases.enums import CATEGORY_LABELS, Level, Outcome, PartyRole, Source, parse_category
+from mediation.cases.inputs import has_control_characters
 from mediation.clock import parse_date, utcnow
 from mediation.errors import InvalidInput
 from mediation.money import parse_yuan
@@ -207,6 +208,9 @@ def _amount(fields: dict[str, str], name: str) -> int:
 
 def _parse(fields: dict[str, str]) -> dict[str, Any]:
     """Check one row on its own; raise InvalidInput naming the field."""
+    for name in COLUMNS:
+        if has_control_characters(fields[name]):
+            raise InvalidInput(f"{name}: contains control characters")
     for name in REQUIRED:
         if not fields[name]:
             raise InvalidInput(f"{name}: required")
@@ -279,7 +283,9 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def _lookup(session: Session, table: Table, key: str, values: Iterable[str], *extra: str) -> Any:
     """Return {value: row} for the rows of ``table`` whose ``key`` column is one of values."""
-    wanted = sorted({value for value in values if value})
+    # Text with control characters is never stored (PostgreSQL refuses NUL even in a
+    # query): its row is refused by _parse, with its line.
+    wanted = sorted({value for value in values if value and not has_control_characters(value)})
     found: dict[str, Any] = {}
     column = table.c[key]
     for chunk in _chunks(wanted):

@@ -39,3 +39,9 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """Return the newest revision the code knows."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Tell whether ``revision`` is one of the migrations the code knows."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return revision in {script.revision for script in scripts.walk_revisions()}

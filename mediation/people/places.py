@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from mediation.audit.chain import Actor
 from mediation.cases.enums import Level
+from mediation.cases.inputs import has_control_characters
 from mediation.errors import InvalidInput
 from mediation.people.models import Organization, Town, Zone
 from mediation.people.service import ensure_organization, ensure_town, log_change
@@ -26,6 +27,8 @@ def _clean_name(name: str, *, limit: int) -> str:
     name = name.strip()
     if not name:
         raise InvalidInput("name: required")
+    if has_control_characters(name):  # before any query: PostgreSQL refuses NUL even there
+        raise InvalidInput("name: contains control characters")
     if len(name) > limit:
         raise InvalidInput(f"name: longer than {limit} characters")
     return name

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from mediation.audit.chain import SYSTEM, Actor, append_event
 from mediation.cases.enums import Level, Role
+from mediation.cases.inputs import has_control_characters
 from mediation.errors import InvalidInput
 from mediation.people.models import Organization, Town, User, Zone
 from mediation.people.passwords import (
@@ -102,6 +103,8 @@ def _checked_role_and_place(
     display_name = display_name.strip()
     if not display_name:
         raise InvalidInput("display_name: required")
+    if has_control_characters(display_name):  # PostgreSQL cannot store a NUL
+        raise InvalidInput("display_name: contains control characters")
     if len(display_name) > 100:
         raise InvalidInput("display_name: longer than 100 characters")
     if role == Role.MEDIATOR and organization_id is None:
@@ -214,6 +217,8 @@ def _name(name: str, *, limit: int) -> str:
     name = name.strip()
     if not name:
         raise InvalidInput("name: required")
+    if has_control_characters(name):  # before any query: PostgreSQL refuses NUL even there
+        raise InvalidInput("name: contains control characters")
     if len(name) > limit:
         raise InvalidInput(f"name: longer than {limit} characters")
     return name

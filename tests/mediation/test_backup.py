@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,26 @@ def test_restore_refuses_what_is_not_a_backup(sqlite_database: Database, tmp_pat
         restore(sqlite_database.url, junk)
     result = cli(sqlite_database, "restore", "--yes", str(junk))
     assert result.exit_code != 0 and "not an SQLite database" in result.output
+    assert case_count(sqlite_database) == 1
+
+
+@pytest.mark.parametrize("revision", [None, "9999", "0006' OR 1"])
+def test_restore_refuses_a_file_with_an_unknown_schema_version(
+    sqlite_database: Database, tmp_path: Path, revision: str | None
+) -> None:
+    make_case(sqlite_database)
+    lookalike = tmp_path / "lookalike.sqlite3"
+    with closing(sqlite3.connect(lookalike)) as connection:
+        connection.executescript(
+            "CREATE TABLE alembic_version(version_num TEXT);"
+            "CREATE TABLE mediation_case(id INTEGER); CREATE TABLE audit_event(id INTEGER);"
+        )
+        if revision is not None:
+            connection.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+        connection.commit()
+    result = cli(sqlite_database, "restore", "--yes", str(lookalike))
+    assert result.exit_code == 1
+    assert "which this release does not know" in result.output
     assert case_count(sqlite_database) == 1
 
 
