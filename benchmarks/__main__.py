@@ -20,6 +20,11 @@ wins over both. PostgreSQL: a scratch database is created on the server of
 ``--postgres-url`` and dropped at the end; without a reachable server the PostgreSQL figure
 is skipped with a line saying why.
 
+Under the figures, a block of diagnostics (no target) explains some of them: for the
+lifecycle, the CPU of this process per transaction on both sides and the same lifecycle with
+the commit not waiting for the disk (``--json``: under ``diagnostics``, apart from the
+figures).
+
 The exit status is 0 when every benchmark ran, whether or not its target is met (the table
 says); 1 when a benchmark failed with an error (named under the table).
 
@@ -39,7 +44,7 @@ import traceback
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 
-from benchmarks.table import Figure, Options, Skipped, format_table, summary
+from benchmarks.table import Diagnostic, Figure, Options, Row, Skipped, format_table, summary
 
 #: The benchmarks in the order they run (cheap and quiet first, servers last).
 BENCHMARKS = ("decision", "advance", "lifecycle", "documents", "reports", "pages", "memory")
@@ -159,9 +164,9 @@ def describe(options: Options) -> str:
     )
 
 
-def run(names: list[str], options: Options) -> tuple[list[Figure | Skipped], list[str]]:
+def run(names: list[str], options: Options) -> tuple[list[Row], list[str]]:
     """Run the benchmarks; return their rows and the errors of those that failed."""
-    rows: list[Figure | Skipped] = []
+    rows: list[Row] = []
     errors: list[str] = []
     for name in names:
         print(f"== {name}", file=sys.stderr, flush=True)
@@ -195,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                     "seconds": round(elapsed, 1),
                     "figures": [r.as_dict() for r in rows if isinstance(r, Figure)],
                     "skipped": [vars(r) for r in rows if isinstance(r, Skipped)],
+                    "diagnostics": [r.as_dict() for r in rows if isinstance(r, Diagnostic)],
                     "errors": errors,
                 },
                 ensure_ascii=False,

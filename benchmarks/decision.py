@@ -3,10 +3,11 @@
 What :func:`mediation.cases.service.advance` asks the workflow for a state-changing action:
 ``workflows.case.decide(subject, trigger)`` (is the trigger declared from this state, which
 guards block) and then ``workflows.case.fire(subject, trigger)`` (the shared
-``transitions`` machine, built once at import, fires the event on the thin subject: its
-conditions are the same guards). The subjects are the four triggers of the lifecycle —
-accept, open_mediation, sign_agreement, confirm_performance — on facts that let them through
-(3 to 7 guards each), taken in turn.
+``transitions`` machine, built once at import, runs its ``Transition`` of the trigger from
+the subject's state on the thin subject: its conditions — the same guards, checked again —
+and its callbacks). The subjects are the four triggers of the lifecycle — accept,
+open_mediation, sign_agreement, confirm_performance — on facts that let them through (3 to 7
+guards each), taken in turn.
 
 The limit is the same transition table as a plain ``dict``: ``(state, trigger) → (dest,
 guard predicates)``, the predicates called directly, the state set by hand — the least any

@@ -22,12 +22,20 @@ all the cases over all the time each spent. Target: ours at least 10× the peer'
 While ours runs, every ``transitions.Machine`` built is counted (there must be none: the
 machine is built once, at import) and so are the models registered with the shared machine.
 
+Diagnostics (no target) follow the figures: transactions per second of this process's CPU on
+both sides (from the same run: what the ratio would be if nobody waited for the database),
+and the same lifecycle again, on at most 200 cases, with the commit not waiting for the disk
+on both sides (SQLite ``synchronous=OFF``, PostgreSQL ``synchronous_commit=off``) — not the
+guarantee the target is about, measured to show how much of the ratio the durable commit
+decides on this machine's disk.
+
     python -m benchmarks.lifecycle [--cases 200] [--rounds 3] [--postgres-url URL | --no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -40,12 +48,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from transitions import Machine
 
 from benchmarks.peer.spiff import Peer, PeerStore
-from benchmarks.table import Figure, Options, Skipped, format_table, rate_figure
+from benchmarks.table import Diagnostic, Figure, Options, Row, Skipped, format_table, rate_figure
 from mediation.audit.chain import Actor
 from mediation.cases.service import ClaimInput, PartyInput, advance, register_case
 from mediation.db import Database, normalise_url
@@ -134,14 +142,20 @@ def counting_machines() -> Iterator[list[int]]:
 
 
 @contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    """Create a scratch database on the server of ``url``; yield its URL; drop it after."""
+def scratch_postgres(url: str, *, durable: bool = True) -> Iterator[str]:
+    """Create a scratch database on the server of ``url``; yield its URL; drop it after.
+
+    ``durable=False`` (the diagnostic only) sets ``synchronous_commit=off`` on the database:
+    every session on it, ours and the peer's, then commits without waiting for the WAL flush.
+    """
     base = make_url(normalise_url(url))
     name = f"mediation_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+            if not durable:
+                connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         try:
             yield base.set(database=name).render_as_string(hide_password=False)
         finally:
@@ -168,8 +182,14 @@ def postgres_unreachable(url: str) -> str | None:
 class Ours:
     """Our engine on one database: an organisation to register cases in."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         self.database = Database(url)
+        if synchronous != "FULL" and self.database.is_sqlite:
+            # The diagnostic without a durable commit: set after the application's own PRAGMAs.
+            def pragma(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")
+
+            event.listen(self.database.engine, "connect", pragma)
         upgrade(self.database.engine)
         with self.database.writing() as session:
             organization = Organization(name="大兴区劳动争议调解中心", level="district")
@@ -256,8 +276,8 @@ def _peer_data(data: dict[str, Any]) -> dict[str, Any]:
 class Theirs:
     """The peer on one database."""
 
-    def __init__(self, target: Path | str) -> None:
-        self.store = PeerStore(target)
+    def __init__(self, target: Path | str, *, synchronous: str = "FULL") -> None:
+        self.store = PeerStore(target, synchronous=synchronous)
         self.peer = Peer(self.store)
         self.intake = _peer_intake()
         self.steps = [(action, _peer_data(data)) for action, data in steps()]
@@ -318,11 +338,18 @@ def compare(ours: Ours, theirs: Theirs, cases: int, rounds: int) -> tuple[Run, R
     return mine, peer
 
 
+def _waits(run: Run, transactions: int) -> float:
+    """Milliseconds per transaction not spent on this process's CPU (the database, the disk)."""
+    return max(0.0, 1000 * (run.seconds - run.cpu_seconds) / transactions)
+
+
 def _figure(database: str, cases: int, mine: Run, peer: Run) -> Figure:
     per_case = TRANSACTIONS_PER_CASE
     transactions = cases * per_case
     ours_cpu_ms = 1000 * mine.cpu_seconds / transactions
     peer_cpu_ms = 1000 * peer.cpu_seconds / transactions
+    ours_wait_ms, peer_wait_ms = _waits(mine, transactions), _waits(peer, transactions)
+    peer_ms = 1000 * peer.seconds / transactions
     return rate_figure(
         f"case lifecycle, {database}: ours vs SpiffWorkflow (cases/s)",
         mine.rate,
@@ -333,10 +360,14 @@ def _figure(database: str, cases: int, mine: Run, peer: Run) -> Figure:
         note=(
             f"{cases:,} cases × {per_case} transactions each; ours "
             f"{mine.rate * per_case:.0f} transactions/s, the peer's "
-            f"{peer.rate * per_case:.0f}/s; CPU of this process per transaction: ours "
+            f"{peer.rate * per_case:.0f}/s; per transaction, CPU of this process: ours "
             f"{ours_cpu_ms:.2f} ms, the peer's {peer_cpu_ms:.2f} ms "
-            f"({peer_cpu_ms / ours_cpu_ms:.1f}×), the rest of the time waits on the database "
-            f"(commit); machines built during the run: {mine.machines_built}, models "
+            f"({peer_cpu_ms / ours_cpu_ms:.1f}×); the rest of the time, off this process's "
+            f"CPU (the durable commit, the database server, other work on the machine): ours "
+            f"{ours_wait_ms:.2f} ms, the peer's {peer_wait_ms:.2f} ms; with that wait and no "
+            f"CPU at all on our side the ratio would be "
+            f"{peer_ms / ours_wait_ms if ours_wait_ms else math.inf:.1f}; "
+            f"machines built during the run: {mine.machines_built}, models "
             f"registered: {mine.extra['models_registered']}"
         ),
         extra={
@@ -350,46 +381,130 @@ def _figure(database: str, cases: int, mine: Run, peer: Run) -> Figure:
     )
 
 
-def run_sqlite(cases: int, rounds: int) -> Figure:
+def _cpu_diagnostic(database: str, cases: int, mine: Run, peer: Run) -> Diagnostic:
+    """Transactions per second of this process's CPU, from the run of the figure."""
+    transactions = cases * TRANSACTIONS_PER_CASE
+    ours = transactions / mine.cpu_seconds if mine.cpu_seconds else math.nan
+    theirs = transactions / peer.cpu_seconds if peer.cpu_seconds else math.nan
+    where = "" if database == "SQLite" else " (the server's CPU not counted)"
+    return Diagnostic(
+        f"case lifecycle, {database}: transactions per CPU-second of this process{where}",
+        ours,
+        theirs,
+        "/s",
+        ours / theirs,
+        group="lifecycle",
+        note=(
+            f"the same run as the figure; what the ratio would be if neither side waited for "
+            f"the database: ours {1000 / ours:.2f} ms of CPU per transaction, the peer's "
+            f"{1000 / theirs:.2f} ms"
+        ),
+    )
+
+
+def _undurable_diagnostic(
+    database: str, setting: str, cases: int, mine: Run, peer: Run
+) -> Diagnostic:
+    transactions = cases * TRANSACTIONS_PER_CASE
+    return Diagnostic(
+        f"case lifecycle, {database}, {setting} on both sides, not durable (cases/s)",
+        mine.rate,
+        peer.rate,
+        "/s",
+        mine.rate / peer.rate if peer.rate else math.nan,
+        group="lifecycle",
+        note=(
+            f"{cases:,} cases each; the same lifecycle without waiting for the disk at commit "
+            f"(not the guarantee the target asks for: shown to separate the commit's wait "
+            f"from the work); per transaction: ours {1000 * mine.seconds / transactions:.2f} ms "
+            f"({1000 * mine.cpu_seconds / transactions:.2f} ms CPU), the peer's "
+            f"{1000 * peer.seconds / transactions:.2f} ms "
+            f"({1000 * peer.cpu_seconds / transactions:.2f} ms CPU)"
+        ),
+    )
+
+
+def sqlite_runs(cases: int, rounds: int, synchronous: str = "FULL") -> tuple[Run, Run]:
     """The lifecycle on SQLite files (one for ours, one for the peer)."""
     with tempfile.TemporaryDirectory(prefix="bench-lifecycle-") as tmp:
-        ours = Ours(f"sqlite:///{Path(tmp, 'ours.sqlite3')}")
-        theirs = Theirs(Path(tmp, "peer.sqlite3"))
+        ours = Ours(f"sqlite:///{Path(tmp, 'ours.sqlite3')}", synchronous=synchronous)
+        theirs = Theirs(Path(tmp, "peer.sqlite3"), synchronous=synchronous)
         try:
-            mine, peer = compare(ours, theirs, cases, rounds)
+            return compare(ours, theirs, cases, rounds)
         finally:
             ours.close()
             theirs.close()
-    return _figure("SQLite", cases, mine, peer)
 
 
-def run_postgres(url: str, cases: int, rounds: int) -> Figure:
+def postgres_runs(url: str, cases: int, rounds: int, *, durable: bool = True) -> tuple[Run, Run]:
     """The lifecycle on a scratch PostgreSQL database (ours and the peer's tables)."""
-    with scratch_postgres(url) as scratch:
+    with scratch_postgres(url, durable=durable) as scratch:
         ours = Ours(scratch)
         theirs = Theirs(scratch)
         try:
-            mine, peer = compare(ours, theirs, cases, rounds)
+            return compare(ours, theirs, cases, rounds)
         finally:
             ours.close()
             theirs.close()
-    return _figure("PostgreSQL", cases, mine, peer)
 
 
-def collect(options: Options) -> list[Figure | Skipped]:
-    """Measure the lifecycle on SQLite and on PostgreSQL (skipped when unreachable)."""
-    rows: list[Figure | Skipped] = [run_sqlite(options.lifecycles, options.rounds)]
+def run_sqlite(cases: int, rounds: int) -> Figure:
+    """The lifecycle's figure on SQLite."""
+    return _figure("SQLite", cases, *sqlite_runs(cases, rounds))
+
+
+def run_postgres(url: str, cases: int, rounds: int) -> Figure:
+    """The lifecycle's figure on PostgreSQL."""
+    return _figure("PostgreSQL", cases, *postgres_runs(url, cases, rounds))
+
+
+#: The diagnostics without a durable commit take at most this many cases.
+DIAGNOSTIC_CASES = 200
+
+
+def collect(options: Options) -> list[Row]:
+    """Measure the lifecycle on SQLite and on PostgreSQL (skipped when unreachable).
+
+    Diagnostics follow each figure: the CPU of this process per transaction on both sides
+    (from the same run), and the same lifecycle again with the commit not waiting for the
+    disk on both sides (SQLite ``synchronous=OFF``, PostgreSQL ``synchronous_commit=off``).
+    """
+    cases, rounds = options.lifecycles, options.rounds
+    diagnostic_cases = min(cases, DIAGNOSTIC_CASES)
+    mine, peer = sqlite_runs(cases, rounds)
+    rows: list[Row] = [_figure("SQLite", cases, mine, peer)]
+    diagnostics: list[Row] = [_cpu_diagnostic("SQLite", cases, mine, peer)]
+    diagnostics.append(
+        _undurable_diagnostic(
+            "SQLite",
+            "synchronous=OFF",
+            diagnostic_cases,
+            *sqlite_runs(diagnostic_cases, rounds, synchronous="OFF"),
+        )
+    )
     name = "case lifecycle, PostgreSQL: ours vs SpiffWorkflow (cases/s)"
-    if options.postgres_url is None:
+    url = options.postgres_url
+    if url is None:
         rows.append(Skipped(name, "PostgreSQL not asked for (--no-postgres)", "lifecycle"))
-        return rows
-    reason = postgres_unreachable(options.postgres_url)
-    if reason is not None:
-        shown = make_url(normalise_url(options.postgres_url)).render_as_string()
-        rows.append(Skipped(name, f"PostgreSQL at {shown} is unreachable: {reason}", "lifecycle"))
-        return rows
-    rows.append(run_postgres(options.postgres_url, options.lifecycles, options.rounds))
-    return rows
+        return rows + diagnostics
+    unreachable = postgres_unreachable(url)
+    if unreachable is not None:
+        shown = make_url(normalise_url(url)).render_as_string()
+        reason = f"PostgreSQL at {shown} is unreachable: {unreachable}"
+        rows.append(Skipped(name, reason, "lifecycle"))
+        return rows + diagnostics
+    mine, peer = postgres_runs(url, cases, rounds)
+    rows.append(_figure("PostgreSQL", cases, mine, peer))
+    diagnostics.append(_cpu_diagnostic("PostgreSQL", cases, mine, peer))
+    diagnostics.append(
+        _undurable_diagnostic(
+            "PostgreSQL",
+            "synchronous_commit=off",
+            diagnostic_cases,
+            *postgres_runs(url, diagnostic_cases, rounds, durable=False),
+        )
+    )
+    return rows + diagnostics
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,12 +82,37 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """A figure with no target, measured to explain a figure of the table (why a target is
+    or is not met): shown in a block of its own under the table, never counted as a target.
+    """
+
+    name: str
+    ours: float
+    limit: float | None
+    unit: str
+    #: ``ours / limit``.
+    ratio: float | None
+    group: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the diagnostic as plain data (for ``--json``)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A figure that could not be measured in this run, and why (shown as its own line)."""
 
     name: str
     reason: str
     group: str = ""
+
+
+#: One row of a benchmark's answer.
+Row = Figure | Skipped | Diagnostic
 
 
 def rate_figure(
@@ -181,38 +206,47 @@ def _result(figure: Figure) -> str:
     return "met" if met else "NOT met"
 
 
-def format_table(rows: list[Figure | Skipped], *, title: str = "") -> str:
-    """Format the figures as one fixed-width table, skipped figures as lines of their own."""
+def format_table(rows: list[Row], *, title: str = "") -> str:
+    """Format the figures as one fixed-width table, skipped figures as lines of their own.
+
+    Diagnostics (no target) follow in a block of their own, under the figures.
+    """
     header = ("figure", "ours", "limit", "ratio", "target", "result")
     body: list[tuple[str, ...]] = []
+    diagnostics: list[tuple[str, ...]] = []
     skipped: list[str] = []
     for row in rows:
         if isinstance(row, Skipped):
             body.append((row.name, "skipped", "", "", "", ""))
             skipped.append(f"skipped: {row.name}: {row.reason}")
             continue
-        body.append(
-            (
-                row.name,
-                _number(row.ours, row.unit),
-                _number(row.limit, row.unit),
-                _ratio(row.ratio),
-                _target(row),
-                _result(row),
-            )
+        cells = (
+            row.name,
+            _number(row.ours, row.unit),
+            _number(row.limit, row.unit),
+            _ratio(row.ratio),
+            "–" if isinstance(row, Diagnostic) else _target(row),
+            "diagnostic" if isinstance(row, Diagnostic) else _result(row),
         )
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+        (diagnostics if isinstance(row, Diagnostic) else body).append(cells)
+    lines = [header, *body, *diagnostics]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
         first = cells[0].ljust(widths[0])
         numbers = [cells[i].rjust(widths[i]) for i in range(1, 5)]
         return "  ".join([first, *numbers, cells[5]]).rstrip()
 
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     out = [title] if title else []
     out.append(line(header))
-    out.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    out.append(rule)
     out.extend(line(cells) for cells in body)
-    notes = [f"{row.name}: {row.note}" for row in rows if isinstance(row, Figure) and row.note]
+    if diagnostics:
+        out.append(rule)
+        out.append("diagnostics (no target: measured to explain the figures above)")
+        out.extend(line(cells) for cells in diagnostics)
+    notes = [f"{row.name}: {row.note}" for row in rows if not isinstance(row, Skipped) and row.note]
     if notes or skipped:
         out.append("")
     out.extend(notes)
@@ -220,7 +254,7 @@ def format_table(rows: list[Figure | Skipped], *, title: str = "") -> str:
     return "\n".join(out)
 
 
-def summary(rows: list[Figure | Skipped]) -> str:
+def summary(rows: list[Row]) -> str:
     """One line: how many targets are met, missed, and how many figures were skipped."""
     figures = [row for row in rows if isinstance(row, Figure)]
     met = sum(1 for f in figures if f.met is True)

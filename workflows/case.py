@@ -2,7 +2,8 @@
 
 The machine is a ``transitions.Machine`` built once when this module is imported. Cases are
 never registered with it (that leaks and is slow, see PERFORMANCE-NOTES); a trigger is fired
-with ``machine.events[name].trigger(subject)`` on a thin :class:`CaseSubject`.
+on a thin :class:`CaseSubject` through the machine's own prepared transition for the
+(trigger, state) pair (:meth:`workflows.engine.Workflow.fire`).
 """
 
 from __future__ import annotations

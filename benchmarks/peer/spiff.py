@@ -97,7 +97,7 @@ def spec() -> Any:
 class PeerStore:
     """Where the peer keeps its workflows and audit chain: a SQLite file or PostgreSQL."""
 
-    def __init__(self, target: Path | str) -> None:
+    def __init__(self, target: Path | str, *, synchronous: str = "FULL") -> None:
         self.postgres = isinstance(target, str) and target.startswith("postgresql")
         self.connection: Any
         statements: tuple[str, ...]
@@ -108,7 +108,8 @@ class PeerStore:
             statements = _POSTGRES_SCHEMA
         else:
             self.connection = sqlite3.connect(str(target), isolation_level=None, timeout=10)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000"):
+            # synchronous=OFF only for the benchmark's diagnostic without a durable commit.
+            for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "busy_timeout=10000"):
                 self.connection.execute(f"PRAGMA {pragma}")
             self.connection.execute("PRAGMA foreign_keys=ON")
             statements = _SQLITE_SCHEMA

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from mediation import clock
@@ -29,6 +30,7 @@ from mediation.cases.actions import (
 from mediation.cases.enums import Category, PartyRole, Source
 from mediation.cases.facts import CaseRow, load_case_row, load_facts, load_term_categories
 from mediation.cases.inputs import choice, fen, text
+from mediation.db import prebuilt, prebuilt_in
 from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
 from mediation.money import MAX_FEN, format_yuan
 from mediation.people.sealing import seal_party
@@ -96,61 +98,71 @@ def advance(
     Raises ``NotFound``, ``Conflict`` (the case moved past ``expected_version``; nothing is
     written), ``TransitionNotAllowed``, ``GuardFailed`` (with the guards' messages) or
     ``InvalidInput``.
+
+    Its statements are built once and run through :class:`mediation.db.Prebuilt`, on the
+    session's own transaction (objects pending in the session are flushed first, as a query
+    through the session would).
     """
     data = data or {}
     today = today or clock.today()
     now = clock.utcnow()
-    connection = session.connection()
-    if action in TRIGGER_HANDLERS:
-        case, facts = load_facts(connection, case_id, today)
-        _check_version(case, expected_version)
-        given = _trigger_input(data)
-        if action == "apply_conversion":
-            facts = _with_term_categories(session, case_id, facts)
-        subject = CaseSubject(case.state, facts, given)
-        decision = workflow.decide(subject, action)
-        if not decision.declared:
-            raise TransitionNotAllowed(
-                f"{action} is not possible from {case.state} "
-                f"({workflow.STATE_LABELS_ZH[workflow.CaseState(case.state)]})"
-            )
-        if decision.blockers:
-            raise GuardFailed(action, decision.blockers)
-        change = TRIGGER_HANDLERS[action](Context(session, case, data, actor, today, now))
-        new_state = workflow.fire(subject, action).value
-    elif action in RECORDING_HANDLERS:
-        case = load_case_row(connection, case_id)
-        _check_version(case, expected_version)
-        if not workflow.recording_allowed(action, case.state):
-            raise TransitionNotAllowed(f"{action} is not possible while the case is {case.state}")
-        change = RECORDING_HANDLERS[action](Context(session, case, data, actor, today, now))
-        new_state = case.state
-    else:
-        raise InvalidInput(f"unknown action {action!r}")
+    session.flush()
+    with prebuilt_in(session) as runner:
+        # The facts, case row and event functions take a Connection; they only call
+        # execute() with prebuilt statements, which Prebuilt runs.
+        connection = cast(Connection, runner)
+        if action in TRIGGER_HANDLERS:
+            case, facts = load_facts(connection, case_id, today)
+            _check_version(case, expected_version)
+            given = _trigger_input(data)
+            if action == "apply_conversion":
+                facts = _with_term_categories(session, case_id, facts)
+            subject = CaseSubject(case.state, facts, given)
+            decision = workflow.decide(subject, action)
+            if not decision.declared:
+                raise TransitionNotAllowed(
+                    f"{action} is not possible from {case.state} "
+                    f"({workflow.STATE_LABELS_ZH[workflow.CaseState(case.state)]})"
+                )
+            if decision.blockers:
+                raise GuardFailed(action, decision.blockers)
+            change = TRIGGER_HANDLERS[action](Context(session, case, data, actor, today, now))
+            new_state = workflow.fire(subject, action).value
+        elif action in RECORDING_HANDLERS:
+            case = load_case_row(connection, case_id)
+            _check_version(case, expected_version)
+            if not workflow.recording_allowed(action, case.state):
+                raise TransitionNotAllowed(
+                    f"{action} is not possible while the case is {case.state}"
+                )
+            change = RECORDING_HANDLERS[action](Context(session, case, data, actor, today, now))
+            new_state = case.state
+        else:
+            raise InvalidInput(f"unknown action {action!r}")
 
-    new_version = expected_version + 1
-    values = {**change.values, "state": new_state, "version": new_version, "updated_at": now}
-    result = connection.execute(
-        _UPDATE_CASE, {**values, "b_case_id": case_id, "b_expected_version": expected_version}
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            f"case {case.number} was changed by someone else; reload it",
-            current_state=case.state,
-            current_version=case.version,
+        new_version = expected_version + 1
+        values = {**change.values, "state": new_state, "version": new_version, "updated_at": now}
+        result = runner.execute(
+            _UPDATE_CASE, {**values, "b_case_id": case_id, "b_expected_version": expected_version}
         )
-    for write in change.writes:
-        write(session)
-    payload = {**change.payload, "case": snapshot(case, values, new_state, new_version)}
-    return append_event(
-        connection,
-        actor=actor,
-        action=action,
-        case_id=case_id,
-        from_state=case.state,
-        to_state=new_state,
-        payload=payload,
-    )
+        if result.rowcount != 1:
+            raise Conflict(
+                f"case {case.number} was changed by someone else; reload it",
+                current_state=case.state,
+                current_version=case.version,
+            )
+        for write in change.writes:
+            write(session)
+        payload = {**change.payload, "case": snapshot(case, values, new_state, new_version)}
+        return append_event(
+            connection,
+            actor=actor,
+            action=action,
+            case_id=case_id,
+            from_state=case.state,
+            to_state=new_state,
+            payload=payload,
+        )
 
 
 def _check_version(case: CaseRow, expected_version: int) -> None:
@@ -195,9 +207,7 @@ class ClaimInput:
 def next_case_number(session: Session, prefix: str, year: int) -> str:
     """Return the next free case number of the year, e.g. ``DX-2026-00042``."""
     stem = f"{prefix}-{year}-"
-    last = (
-        session.connection().execute(_LAST_NUMBER, {"b_pattern": f"{stem}%"}).scalar_one_or_none()
-    )
+    last = prebuilt(session).execute(_LAST_NUMBER, {"b_pattern": f"{stem}%"}).scalar_one_or_none()
     following = int(last[len(stem) :]) + 1 if last and last[len(stem) :].isdigit() else 1
     return f"{stem}{following:05d}"
 
