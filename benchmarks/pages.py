@@ -60,6 +60,7 @@ from sqlalchemy import event
 
 from benchmarks.data import MEDIATOR_PASSWORD, MEDIATOR_USERNAME, Dataset, describe, generate
 from mediation.app import create_app, get_database
+from mediation.db import Prebuilt
 from mediation.web.access import public
 
 if TYPE_CHECKING:
@@ -154,7 +155,10 @@ def serve(fd: int, database_url: str, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return build_app(database_url)
+            # As mediation.server: the long-lived objects frozen out of the collector's sight.
+            from mediation.server import frozen
+
+            return frozen(build_app(database_url))
 
     Application().run()
 
@@ -535,10 +539,23 @@ def _record_statements(app: Flask) -> tuple[dict[str, StatementTime], Callable[[
         entry.calls += 1
         entry.seconds += spent
 
+    # Statements run straight on the driver (mediation.db.Prebuilt) are seen by no engine
+    # event: timed around Prebuilt.execute instead (with their result processing).
+    run_prebuilt = Prebuilt.execute
+
+    def prebuilt_execute(self: Prebuilt, statement: Any, parameters: Any = None) -> Any:
+        started.append(time.perf_counter())
+        try:
+            return run_prebuilt(self, statement, parameters)
+        finally:
+            after(None, None, str(statement), parameters, None, False)
+
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    Prebuilt.execute = prebuilt_execute  # type: ignore[method-assign]
 
     def stop() -> None:
+        Prebuilt.execute = run_prebuilt  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
 

@@ -7,6 +7,7 @@ has forked it (``preload_app`` is off): no socket is ever shared between process
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from typing import Any
@@ -34,7 +35,19 @@ class _Server(BaseApplication):
         from mediation.app import create_app
 
         logconfig.configure()
-        return create_app()
+        return frozen(create_app())
+
+
+def frozen(app: Any) -> Any:
+    """Move everything the process holds once the app is built out of the collector's sight.
+
+    The modules, the app and its compiled statements are some 150,000 objects that live as long
+    as the worker; without this every full collection walks them all again (about half of the
+    collector's cost per page request). Returns ``app``.
+    """
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def prepare_environment(database_url: str) -> None:

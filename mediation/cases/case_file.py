@@ -21,6 +21,7 @@ from sqlmodel import Session
 from mediation.cases.deadlines import CaseDeadlines, deadlines_of
 from mediation.cases.enums import PartyRole
 from mediation.clock import LOCAL_TZ
+from mediation.db import prebuilt
 from mediation.errors import NotFound
 from mediation.people.identity import mask_id_number
 from mediation.people.sealing import open_party_value
@@ -483,12 +484,13 @@ def load_case_file(session: Session, case_id: int, *, today: date) -> CaseFile:
     One statement per kind of record (the agreement comes with the case); the guards'
     facts and the deadlines are computed from these rows, not read again.
     """
-    connection = session.connection()
+    # The statements are built once at import: the driver runs them (mediation.db.Prebuilt),
+    # without SQLAlchemy's execution machinery around each — half the cost of the page's read.
+    connection = prebuilt(session)
     parameters = {"case_id": case_id}
 
     def rows(statement: Any) -> list[Any]:
-        # Plain SQL statements: the connection runs them without the ORM session's layer.
-        return list(connection.execute(statement, parameters))
+        return connection.execute(statement, parameters).rows
 
     case = connection.execute(_CASE_STATEMENT, parameters).one_or_none()
     if case is None:

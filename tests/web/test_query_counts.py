@@ -26,7 +26,7 @@ from mediation.app import get_database
 from mediation.audit.chain import Actor
 from mediation.cases.models import Case
 from mediation.cases.service import advance
-from mediation.db import Database
+from mediation.db import Database, Prebuilt
 from mediation.people.models import User
 from tests.factories import make_case
 
@@ -38,7 +38,11 @@ MAX_STATEMENTS = 30
 
 @contextmanager
 def counting(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements the application sends inside the block."""
+    """Collect the SQL statements the application sends inside the block.
+
+    Both SQLAlchemy's (seen by its engine events) and those run straight on the driver by
+    :class:`mediation.db.Prebuilt`, which no engine event sees.
+    """
     statements: list[str] = []
     engine = get_database(app).engine
 
@@ -47,10 +51,18 @@ def counting(app: Flask) -> Iterator[list[str]]:
     ) -> None:
         statements.append(statement)
 
+    run_prebuilt = Prebuilt.execute
+
+    def record_prebuilt(self: Prebuilt, statement: Any, parameters: Any = None) -> Any:
+        statements.append(str(statement))
+        return run_prebuilt(self, statement, parameters)
+
     event.listen(engine, "before_cursor_execute", record)
+    Prebuilt.execute = record_prebuilt  # type: ignore[method-assign]
     try:
         yield statements
     finally:
+        Prebuilt.execute = run_prebuilt  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", record)
 
 

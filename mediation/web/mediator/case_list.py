@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,9 @@ def case_url(number: str) -> str:
 
 #: What Werkzeug's default (string) converter leaves unquoted in a path part.
 _PATH_SAFE = "!$&'()*+,/:;=@"
+#: Text ``quote`` leaves as it is whatever it is told is safe: every case number the register
+#: writes (DX-2026-00001), which then needs no call to ``quote`` (about 1 µs a row).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
 #: What ``url_for`` leaves unquoted in the query string it appends (Werkzeug's ``_urlencode``).
 _QUERY_SAFE = "!$'()*,/:;?@"
 
@@ -57,7 +61,14 @@ def case_url_builder() -> Callable[[str], str]:
     if "mediator.case_page" not in current_app.view_functions:
         return case_url
     prefix = url_for("mediator.case_page", number="0")[:-1]
-    return lambda number: prefix + quote(number, safe=_PATH_SAFE)
+    plain = _UNQUOTED.fullmatch
+
+    def build(number: str) -> str:
+        if plain(number):
+            return prefix + number
+        return prefix + quote(number, safe=_PATH_SAFE)
+
+    return build
 
 
 def list_url_builder(kept: Mapping[str, str]) -> Callable[[int], str]:

@@ -15,25 +15,35 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms.fields.core import UnboundField
 
 from forms import labels
 from forms.case_actions import ACTION_FORMS, ActionForm, AgreementDraftForm
+from forms.fields import YuanField
 from mediation import clock
 from mediation.cases.case_file import CaseFile, load_case_file
 from mediation.cases.enums import Role
 from mediation.cases.service import advance
+from mediation.db import prebuilt_in
 from mediation.errors import Conflict, GuardFailed, InvalidInput, TransitionNotAllowed
 from mediation.money import format_yuan
 from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
 from mediation.web.mediator import blueprint
-from mediation.web.mediator.form_html import field_label, form_control, form_text
+from mediation.web.mediator.form_html import (
+    PLACEHOLDER_FEN,
+    field_label,
+    form_control,
+    form_text,
+    fresh_html,
+    put_amounts,
+)
 from mediation.web.mediator.scope import case_id_for_mediator
 from mediation.web.navigation import current_locale, translated, translated_labels
 from workflows.case import ENDED_STATES, STATE_LABELS_ZH, TRIGGERS, CaseState
@@ -150,6 +160,9 @@ class ActionEntry:
     confirm_only: bool = False
     #: Shown unfolded (the others fold away under their title, to keep the panel short).
     expanded: bool = False
+    #: The HTML of the fields of a fresh form (none submitted): see :func:`fresh_fields`.
+    #: The page shows it in place of ``form``, which is then None.
+    fields_html: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -214,11 +227,55 @@ def _fresh_form(case_file: CaseFile, action: str) -> ActionForm:
     return form
 
 
-def _form_if_needed(case_file: CaseFile, action: str, blocked: bool) -> ActionForm | None:
-    # Building a form costs 20-200 µs: only for the forms a user can fill in now.
-    if blocked or action in NO_INPUT:
+def _amount_fields(action: str) -> frozenset[str]:
+    # The form's fields that take an amount in fen (written by format_yuan).
+    form_class = ACTION_FORMS[action]
+    return frozenset(
+        name
+        for name in dir(form_class)
+        if isinstance(unbound := getattr(form_class, name), UnboundField)
+        and issubclass(unbound.field_class, YuanField)
+    )
+
+
+_AMOUNT_FIELDS = {action: _amount_fields(action) for action in ACTION_FORMS}
+
+
+def fresh_fields(case_file: CaseFile, action: str) -> Markup | None:
+    """Return the HTML of the fields of ``action``'s form as first shown on this case; None
+    when the form starts from the case's own data other than amounts.
+
+    A form that starts from nothing of the case (but the version, which the page writes
+    itself) is the same in every case, in a language, on a day: its HTML is kept
+    (:func:`~mediation.web.mediator.form_html.fresh_html`) and the form built only the
+    first time. One that starts from amounts of the case (the next instalment's, to record a
+    payment) is kept with placeholder amounts, and the case's are written in their place.
+    Any other (the crux, the draft agreement …) is built, and written by the page, every time.
+    """
+    data = _initial_data(case_file, action)
+    data.pop("version")
+    amounts = _AMOUNT_FIELDS[action]
+    if any(key not in amounts or type(value) is not int for key, value in data.items()):
         return None
-    return _fresh_form(case_file, action)
+    placeholders = {key: PLACEHOLDER_FEN + index for index, key in enumerate(sorted(data))}
+
+    def render() -> str:
+        form = ACTION_FORMS[action](formdata=None, data=placeholders, meta={"csrf": False})
+        template = current_app.jinja_env.get_template("mediator/_action_fields.html")
+        return template.render(action=action, form=form)
+
+    key = ("action", action, current_locale(), clock.today(), tuple(placeholders))
+    html = fresh_html(key, render)
+    return put_amounts(html, {placeholders[name]: amount for name, amount in data.items()})
+
+
+def _entry_fields(entry: ActionEntry, case_file: CaseFile) -> ActionEntry:
+    # Only for the forms a user can fill in now: not a confirm button, nor a blocked action.
+    if not entry.disabled and not entry.confirm_only:
+        entry.fields_html = fresh_fields(case_file, entry.action)
+        if entry.fields_html is None:
+            entry.form = _fresh_form(case_file, entry.action)
+    return entry
 
 
 def action_entries(
@@ -232,29 +289,37 @@ def action_entries(
     names = translated(labels.ACTIONS)
     for decision in case_file.decisions():
         blocking = [b for b in decision.blockers if b.guard not in INPUT_GUARDS]
-        entries[decision.trigger] = ActionEntry(
-            action=decision.trigger,
-            label=names[decision.trigger],
-            form=_form_if_needed(case_file, decision.trigger, bool(blocking)),
-            is_trigger=True,
-            dest=decision.dest.value if decision.dest else None,
-            blockers=_rendered(blocking),
-            disabled=bool(blocking),
-            confirm_only=decision.trigger in NO_INPUT,
+        entries[decision.trigger] = _entry_fields(
+            ActionEntry(
+                action=decision.trigger,
+                label=names[decision.trigger],
+                form=None,
+                is_trigger=True,
+                dest=decision.dest.value if decision.dest else None,
+                blockers=_rendered(blocking),
+                disabled=bool(blocking),
+                confirm_only=decision.trigger in NO_INPUT,
+            ),
+            case_file,
         )
     for action in case_file.recording_actions():
-        entries[action] = ActionEntry(
-            action=action,
-            label=names[action],
-            form=_form_if_needed(case_file, action, False),
-            is_trigger=False,
-            confirm_only=action in NO_INPUT,
+        entries[action] = _entry_fields(
+            ActionEntry(
+                action=action,
+                label=names[action],
+                form=None,
+                is_trigger=False,
+                confirm_only=action in NO_INPUT,
+            ),
+            case_file,
         )
     if submitted is not None:
         action, form = submitted
         entry = entries.get(action)
         if entry is not None:
+            # The submitted form, as sent and with its errors, in place of a fresh one.
             entry.form = form
+            entry.fields_html = None
             if failed:
                 entry.blockers = _rendered(failed)
     return entries
@@ -347,7 +412,10 @@ def render_case_page(
 def case_page(number: str) -> ResponseReturnValue:
     """Show one case of the mediator's organisation (404 for any other)."""
     check_number(number)
-    return render_case_page(case_id_for_mediator(read_session(), number))
+    session = read_session()
+    # One driver cursor for the statements the driver runs (mediation.db.prebuilt_in).
+    with prebuilt_in(session):
+        return render_case_page(case_id_for_mediator(session, number))
 
 
 @blueprint.post("/cases/<number>/actions/<action>")

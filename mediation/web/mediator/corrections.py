@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import flash, g, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from forms.supervision import CorrectionRequestForm
 from mediation.cases.case_file import CaseFile
@@ -30,7 +31,15 @@ from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
 from mediation.web.mediator import blueprint
 from mediation.web.mediator.case_page import render_case_page
+from mediation.web.mediator.form_html import (
+    PLACEHOLDER_FEN,
+    field_label,
+    form_control,
+    fresh,
+    put_amounts,
+)
 from mediation.web.mediator.scope import case_id_for_mediator
+from mediation.web.navigation import current_locale
 
 
 @dataclass(frozen=True)
@@ -39,14 +48,67 @@ class CorrectionPanel:
 
     agreement: SignedAgreement
     history: tuple[Correction, ...]
-    #: The request form, when a request may be made now (else None).
+    #: The request form as submitted, when a request may be made now (else None).
     form: CorrectionRequestForm | None
     errors: tuple[str, ...]
+    #: A fresh request form's inputs as HTML, when a request may be made now (else None).
+    inputs: CorrectionInputs | None = None
 
     @property
     def pending(self) -> Correction | None:
         """Return the request awaiting a decision, if any."""
         return next((c for c in self.history if c.pending), None)
+
+
+@dataclass(frozen=True)
+class CorrectionInputs:
+    """A fresh request form's inputs: the signed amount of each term and instalment, in an
+    input to correct it, and the reason's label and text area."""
+
+    terms: tuple[Markup, ...]
+    instalments: tuple[Markup, ...]
+    reason_label: str
+    reason: Markup
+
+
+def _fresh_inputs(agreement: SignedAgreement) -> CorrectionInputs | None:
+    # The inputs are the same for every agreement with as many terms and instalments, in a
+    # language, but for the amounts: kept with placeholder amounts (form_html.fresh), the
+    # agreement's written in. None if that cannot be done (the form is built instead).
+    terms, instalments = len(agreement.terms), len(agreement.instalments)
+    placeholders = [PLACEHOLDER_FEN + n for n in range(terms + instalments)]
+
+    def build() -> tuple[str, ...]:
+        form = CorrectionRequestForm(
+            formdata=None,
+            data={"terms": placeholders[:terms], "instalments": placeholders[terms:]},
+            meta={"csrf": False},
+        )
+        amount = "form-control form-control-sm"
+        return (
+            *(
+                form_control(entry, class_=amount, id=f"correction-term-{n}")
+                for n, entry in enumerate(form.terms.entries)
+            ),
+            *(
+                form_control(entry, class_=amount, id=f"correction-instalment-{n}")
+                for n, entry in enumerate(form.instalments.entries)
+            ),
+            field_label(form.reason),
+            form_control(form.reason, class_=f"{amount} mb-2", id="correction-reason"),
+        )
+
+    kept = fresh(("correction", current_locale(), terms, instalments), build)
+    amounts = [t.old_fen for t in agreement.terms] + [i.old_fen for i in agreement.instalments]
+    inputs = []
+    for html, placeholder, amount in zip(kept, placeholders, amounts, strict=False):
+        written = put_amounts(html, {placeholder: amount})
+        if written is None:
+            return None
+        inputs.append(written)
+    return CorrectionInputs(
+        tuple(inputs[:terms]), tuple(inputs[terms:]), kept[-2], Markup(kept[-1])
+    )
 
 
 def _fresh_form(agreement: SignedAgreement) -> CorrectionRequestForm:
@@ -80,11 +142,16 @@ def correction_panel(case: CaseFile) -> CorrectionPanel | None:
     history = tuple(corrections_of_case(read_session(), case.id))
     submitted: tuple[CorrectionRequestForm, list[str]] | None = g.get("correction_submitted")
     form: CorrectionRequestForm | None = None
+    inputs: CorrectionInputs | None = None
     errors: tuple[str, ...] = ()
     if signed.correctable and not any(c.pending for c in history):
-        form = submitted[0] if submitted and _fits(submitted[0], signed) else _fresh_form(signed)
+        if submitted and _fits(submitted[0], signed):
+            form = submitted[0]
+        else:
+            inputs = _fresh_inputs(signed)
+            form = _fresh_form(signed) if inputs is None else None
         errors = tuple(submitted[1]) if submitted else ()
-    return CorrectionPanel(signed, history, form, errors)
+    return CorrectionPanel(signed, history, form, errors, inputs)
 
 
 @blueprint.post("/cases/<number>/corrections")

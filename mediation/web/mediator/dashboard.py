@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -17,7 +18,6 @@ from mediation.cases.case_file import to_local
 from mediation.cases.enums import Role
 from mediation.cases.queries import (
     DueInstalment,
-    OverdueCase,
     RecentCase,
     Scope,
     instalments_due,
@@ -26,6 +26,7 @@ from mediation.cases.queries import (
     recently_changed,
     state_counts,
 )
+from mediation.db import prebuilt_in
 from mediation.money import format_yuan
 from mediation.web.access import allow
 from mediation.web.db import read_session
@@ -43,8 +44,9 @@ ACTIVE = frozenset(
 DUE_WITHIN_DAYS = 7
 
 
-# The rows come ready to print: the page lists up to 80 cases, and a link, a label, a date
-# or a translated phrase worked out by the template costs several times as much per row.
+# The rows come ready to print, as flat tuples the template unpacks in its loops: the page
+# lists up to 80 cases, and a link, a label, a date or a translated phrase worked out by the
+# template — or even an attribute looked up there — costs several times as much per row.
 
 
 class StateCount(NamedTuple):
@@ -59,20 +61,28 @@ class StateCount(NamedTuple):
 class OverdueRow(NamedTuple):
     """A case past its 15-day window."""
 
-    item: OverdueCase
+    number: str
     url: str
     state: str
+    worker_name: str
+    employer_name: str
     received: str
+    days_over: int
+    continuing_with_consent: bool
 
 
 class DueRow(NamedTuple):
     """An instalment due soon or missed."""
 
-    item: DueInstalment
+    number: str
     url: str
     due_on: str
+    seq: int
+    late: bool
     #: "due in 3 days", "2 days late" …
     when: str
+    worker_name: str
+    employer_name: str
     outstanding: str
     #: "of 5000.00" when part of it has been paid, else empty.
     of_amount: str
@@ -81,9 +91,11 @@ class DueRow(NamedTuple):
 class RecentRow(NamedTuple):
     """A case that changed lately."""
 
-    item: RecentCase
+    number: str
     url: str
     state: str
+    worker_name: str
+    employer_name: str
     #: When it changed, in Beijing time.
     updated: str
 
@@ -109,14 +121,16 @@ def due_rows(items: Iterable[DueInstalment], url: Callable[[str], str]) -> list[
         partial = item.outstanding_fen != item.amount_fen
         rows.append(
             DueRow(
-                item=item,
-                url=url(item.number),
-                due_on=item.due_on.isoformat(),
-                when=when,
-                outstanding=format_yuan(item.outstanding_fen),
-                of_amount=_("of %(amount)s", amount=format_yuan(item.amount_fen))
-                if partial
-                else "",
+                item.number,
+                url(item.number),
+                item.due_on.isoformat(),
+                item.seq,
+                item.late,
+                when,
+                item.worker_name,
+                item.employer_name,
+                format_yuan(item.outstanding_fen),
+                _("of %(amount)s", amount=format_yuan(item.amount_fen)) if partial else "",
             )
         )
     return rows
@@ -127,18 +141,27 @@ def _list_url(base: str, **query: str) -> str:
     return f"{base}?{urlencode(query)}"
 
 
+@lru_cache(maxsize=16)
+def _overdue_link(base: str) -> str:
+    return _list_url(base, overdue="yes")
+
+
+@lru_cache(maxsize=16)
+def _state_links(base: str) -> tuple[tuple[str, bool, str], ...]:
+    # Every state in order, whether it has work to do, and its list's address: the same on
+    # every dashboard served under one address prefix.
+    return tuple((s.value, s in ACTIVE, _list_url(base, state=s.value)) for s in CaseState)
+
+
 def state_cards(
     counts: Mapping[str, int], names: Mapping[str, str], base: str
 ) -> tuple[list[StateCount], list[StateCount]]:
     """Return the states with work still to do, and the others, with their counts and links."""
-    cards = [
-        StateCount(s.value, names[s.value], counts[s.value], _list_url(base, state=s.value))
-        for s in CaseState
-    ]
-    return (
-        [c for c in cards if CaseState(c.state) in ACTIVE],
-        [c for c in cards if CaseState(c.state) not in ACTIVE],
-    )
+    active: list[StateCount] = []
+    ended: list[StateCount] = []
+    for state, is_active, url in _state_links(base):
+        (active if is_active else ended).append(StateCount(state, names[state], counts[state], url))
+    return active, ended
 
 
 @blueprint.get("/")
@@ -148,29 +171,37 @@ def dashboard() -> ResponseReturnValue:
     session = read_session()
     today = clock.today()
     scope = Scope.organization(current_user.organization_id)
-    counts = state_counts(session, scope=scope)
+    # One driver cursor for the statements the driver runs (mediation.db.prebuilt_in), not
+    # one each, with the session asked for its connection once.
+    with prebuilt_in(session):
+        counts = state_counts(session, scope=scope)
+        overdue = overdue_cases(session, scope=scope, today=today)
+        due = instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS)
+        recent = recently_changed(session, scope=scope)
+        organization = organization_summary(session, current_user.organization_id)
     names = translated(STATES)
     url = case_url_builder()
     base = url_for("mediator.case_list")
     active, ended = state_cards(counts, names, base)
-    overdue = overdue_cases(session, scope=scope, today=today)
-    due = instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS)
-    recent = recently_changed(session, scope=scope)
     return render_template(
         "mediator/dashboard.html",
         today=today,
-        organization=organization_summary(session, current_user.organization_id),
+        organization=organization,
         active=active,
         ended=ended,
         total=sum(counts.values()),
         overdue=overdue,
-        overdue_url=_list_url(base, overdue="yes"),
+        overdue_url=_overdue_link(base),
         overdue_rows=[
             OverdueRow(
-                item=item,
-                url=url(item.number),
-                state=names.get(item.state, item.state),
-                received=item.received_on.isoformat(),
+                item.number,
+                url(item.number),
+                names.get(item.state, item.state),
+                item.worker_name,
+                item.employer_name,
+                item.received_on.isoformat(),
+                item.days_over,
+                item.continuing_with_consent,
             )
             for item in overdue.items
         ],
@@ -178,10 +209,12 @@ def dashboard() -> ResponseReturnValue:
         due_within=DUE_WITHIN_DAYS,
         recent=[
             RecentRow(
-                item=item,
-                url=url(item.number),
-                state=names.get(item.state, item.state),
-                updated=_beijing_minute(item),
+                item.number,
+                url(item.number),
+                names.get(item.state, item.state),
+                item.worker_name,
+                item.employer_name,
+                _beijing_minute(item),
             )
             for item in recent
         ],

@@ -14,10 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from forms.assignments import (
     ASSIGNMENT_STATES,
@@ -38,8 +39,9 @@ from mediation.web.access import allow, current_actor
 from mediation.web.db import database, read_session
 from mediation.web.errors import error_page
 from mediation.web.mediator import blueprint
+from mediation.web.mediator.form_html import fresh_html
 from mediation.web.mediator.scope import case_id_for_mediator
-from mediation.web.navigation import translated
+from mediation.web.navigation import current_locale, translated
 from workflows.assignment import FINAL_STATES
 
 #: Case numbers are short printable text (as on the case page).
@@ -61,10 +63,13 @@ class LegalHelpPanel:
     case_id: int
     number: str
     assignments: list[AssignmentDetail]
-    request_form: LegalHelpRequestForm
+    #: The request form as submitted (with its errors); None when a fresh one is shown.
+    request_form: LegalHelpRequestForm | None
     cancel_forms: dict[int, LegalHelpCancelForm] = field(default_factory=dict)
     labels: dict[str, Any] = field(default_factory=dict)
     case_state: str = ""
+    #: The HTML of a fresh request form's fields (when ``request_form`` is None).
+    request_fields: Markup | None = None
 
     @property
     def can_request(self) -> bool:
@@ -77,9 +82,17 @@ def legal_help_panel(case: Any) -> LegalHelpPanel:
     """Return the legal-help panel of a case (anything with ``id``, ``number``, ``state``)."""
     assignments = queries.case_assignments(read_session(), int(case.id))
     submitted = g.get("legal_help_forms", {})
-    request_form = submitted.get("request") or LegalHelpRequestForm(
-        formdata=None, data={"due_on": clock.today()}
-    )
+    request_form: LegalHelpRequestForm | None = submitted.get("request")
+    request_fields = None
+    if request_form is None:
+        # Fresh: the same fields in every case, in a language, on a day (form_html.fresh_html).
+        today = clock.today()
+        request_fields = fresh_html(
+            ("legal-help", current_locale(), today),
+            lambda: current_app.jinja_env.get_template("mediator/_legal_help_fields.html").render(
+                f=LegalHelpRequestForm(formdata=None, data={"due_on": today}, meta={"csrf": False})
+            ),
+        )
     cancel_forms = {
         a.id: submitted.get(("cancel", a.id))
         or LegalHelpCancelForm(formdata=None, data={"version": a.version})
@@ -91,6 +104,7 @@ def legal_help_panel(case: Any) -> LegalHelpPanel:
         number=str(case.number),
         assignments=assignments,
         request_form=request_form,
+        request_fields=request_fields,
         cancel_forms=cancel_forms,
         labels={
             "kinds": translated(KINDS),

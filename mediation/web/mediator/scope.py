@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import Integer, String, bindparam, select
 from sqlmodel import Session
 
+from mediation.db import prebuilt
 from mediation.tables import CASE
 
 # Built once (executing the same statement object skips rebuilding its cache key).
@@ -22,7 +23,7 @@ def case_id_for_mediator(session: Session, number: str) -> int:
     Only the id: the page reads the case itself in one go (:mod:`mediation.cases.case_file`).
     """
     case_id = (
-        session.connection()
+        prebuilt(session)
         .execute(_CASE_ID, {"number": number, "organization_id": current_user.organization_id})
         .scalar()
     )
