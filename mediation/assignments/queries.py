@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from mediation.assignments.service import escalation_filter, lawyer_zone_ids
 from mediation.clock import LOCAL_TZ
+from mediation.db import prebuilt
 from mediation.tables import (
     ASSIGNMENT,
     CASE,
@@ -369,7 +370,7 @@ _CASE_ASSIGNMENTS = (
 
 def case_assignments(session: Session, case_id: int) -> list[AssignmentDetail]:
     """Return the legal help asked for on a case, newest first."""
-    rows = session.connection().execute(_CASE_ASSIGNMENTS, {"case_id": case_id})
+    rows = prebuilt(session).execute(_CASE_ASSIGNMENTS, {"case_id": case_id})
     return [_detail(row) for row in rows]
 
 

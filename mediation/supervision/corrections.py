@@ -33,7 +33,7 @@ from mediation import clock
 from mediation.audit.chain import Actor, EventRecord, append_event
 from mediation.cases.inputs import fen, text
 from mediation.cases.service import advance
-from mediation.db import Database
+from mediation.db import Database, prebuilt
 from mediation.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from mediation.money import MAX_FEN
 from mediation.supervision.correction_action import (
@@ -461,7 +461,8 @@ def get_correction(session: Session, correction_id: int) -> Correction:
     return _correction(row)
 
 
-# The case page reads its history on every request: built once, run on the connection.
+# The case page reads its history on every request: built once, run by the driver
+# (mediation.db.Prebuilt).
 _CASE_CORRECTIONS = (
     _select()
     .where(CORRECTION.c.case_id == bindparam("case_id", type_=Integer))
@@ -471,7 +472,7 @@ _CASE_CORRECTIONS = (
 
 def corrections_of_case(session: Session, case_id: int) -> list[Correction]:
     """Return every correction of a case, oldest first (its history)."""
-    rows = session.connection().execute(_CASE_CORRECTIONS, {"case_id": case_id})
+    rows = prebuilt(session).execute(_CASE_CORRECTIONS, {"case_id": case_id})
     return [_correction(row) for row in rows]
 
 

@@ -219,7 +219,18 @@ def template_language() -> templating.Language | None:
     if not has_request_context():
         return None
     translations, name = _request_language()[1:]
-    return name, lambda message: str(Markup(translations.ugettext(message)) % {})
+    # Asked at every template look-up (a page's includes): one answer per language.
+    known = _template_languages.get(name)
+    if known is None or known[0] is not translations:
+        known = _template_languages[name] = (
+            translations,
+            (name, lambda message: str(Markup(translations.ugettext(message)) % {})),
+        )
+    return known[1]
+
+
+#: Per language name: its translations, and what template_language() answers for it.
+_template_languages: dict[str, tuple[Any, templating.Language]] = {}
 
 
 def _gettext(message: str) -> str:

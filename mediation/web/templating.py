@@ -27,7 +27,6 @@ A test renders templates with both and compares the output (``tests/web/test_tem
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, MutableMapping
 from contextvars import ContextVar
 from types import BuiltinFunctionType, FunctionType, MethodType
@@ -49,6 +48,10 @@ except ImportError:  # pragma: no cover - MarkupSafe without its C extension
 
 #: The name the compiled templates call for ``{{ value }}`` (imported at their top).
 _ESCAPE_NAME = "_mediation_escape_output"
+#: The name of the marker of an attribute not found (imported at their top).
+_MISSING_NAME = "_mediation_no_attribute"
+#: Returned by ``getattr(obj, name, NO_ATTRIBUTE)`` when ``obj`` has no attribute ``name``.
+NO_ATTRIBUTE = object()
 
 
 def escape_output(value: Any) -> str:
@@ -168,7 +171,10 @@ class EscapingCodeGenerator(CodeGenerator):
             and _can_inline(node)
         ):
             _PhraseInliner(translate, self.environment).visit(node)
-        self.writeline(f"from {__name__} import escape_output as {_ESCAPE_NAME}")
+        self.writeline(
+            f"from {__name__} import escape_output as {_ESCAPE_NAME},"
+            f" NO_ATTRIBUTE as {_MISSING_NAME}"
+        )
         super().visit_Template(node, frame)
 
     def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
@@ -217,6 +223,20 @@ class EscapingCodeGenerator(CodeGenerator):
                 self.write(",")
         self.outdent()
         self.writeline("))")
+
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """Read ``x.name`` with the built-in ``getattr``, Jinja's own way only when the object
+        has no such attribute (an item of that name, else undefined) — Jinja calls its own
+        ``environment.getattr`` for every one, a Python-level call."""
+        if self.environment.is_async or type(self.environment).getattr is not Environment.getattr:
+            super().visit_Getattr(node, frame)
+            return
+        # The object is evaluated once (held in _mediation_o), the attribute read once (held
+        # in _mediation_v); nothing is evaluated between each assignment and its use.
+        self.write("(_mediation_v if (_mediation_v := getattr((_mediation_o := ")
+        self.visit(node.node, frame)
+        self.write(f"), {node.attr!r}, {_MISSING_NAME})) is not {_MISSING_NAME} else ")
+        self.write(f"environment.getattr(_mediation_o, {node.attr!r}))")
 
     def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
         """Hand an included template over as one piece (Jinja: each of its pieces in a loop)."""
@@ -303,26 +323,36 @@ def localize(environment: Environment, language: Callable[[], Language | None]) 
     if environment.bytecode_cache is not None:  # keyed by name and source, not language
         return
     jinja_load = environment._load_template
-    # Keyed here by loader, name and language (Jinja's own key has no language).
-    cache = cast(MutableMapping[Any, Template] | None, environment.cache)
+    # Keyed by name and language (Jinja's own cache has no language), in a plain dict: a
+    # page looks up a dozen templates (its includes), and Jinja's LRU cache takes a lock and
+    # reorders its queue at every look-up. The entries are the templates of the application
+    # in each language, a bounded set; Jinja's cache turned off (``cache_size=0``) turns
+    # this one off too.
+    templates: dict[tuple[str, str], tuple[Any, Template]] = {}
 
     @internalcode
     def load(name: str, globals: MutableMapping[str, Any] | None) -> Template:
         spoken = language()
-        if spoken is None or environment.loader is None or cache is None:
+        loader = environment.loader
+        if spoken is None or loader is None or environment.cache is None:
             return jinja_load(name, globals)
-        key = (weakref.ref(environment.loader), name, spoken[0])
-        template = cache.get(key)
-        if template is not None and (not environment.auto_reload or template.is_up_to_date):
+        key = (name, spoken[0])
+        entry = templates.get(key)
+        if (
+            entry is not None
+            and entry[0] is loader
+            and (not environment.auto_reload or entry[1].is_up_to_date)
+        ):
+            template = entry[1]
             if globals:
                 template.globals.update(globals)
             return template
         compiling = _compiling.set(spoken[1])
         try:
-            template = environment.loader.load(environment, name, environment.make_globals(globals))
+            template = loader.load(environment, name, environment.make_globals(globals))
         finally:
             _compiling.reset(compiling)
-        cache[key] = template
+        templates[key] = (loader, template)
         return template
 
     environment._load_template = load  # type: ignore[method-assign]

@@ -7,6 +7,7 @@ two must give the same text.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ class _Html:
 
 
 class _Text:
+    label = "<label>"
+
     def __str__(self) -> str:
         return "<i>'text' & \"more\"</i>"
 
@@ -77,6 +80,18 @@ _phrase_markup = pass_eval_context(
     )
 )
 
+
+class _Counted:
+    """Each call returns a new object whose ``value`` is how many calls there have been."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> Any:
+        self.calls += 1
+        return SimpleNamespace(value=self.calls)
+
+
 TEMPLATES = {
     "values.html": '<p title="{{ text }}">{{ text }} {{ safe }} {{ number }} {{ none }}</p>'
     "{{ obj }}{{ html }}{{ text|safe }}{{ text|e }}{{ 'lit<er>al' }}",
@@ -103,6 +118,10 @@ TEMPLATES = {
     "escaping.html": "{% autoescape false %}{{ _('Timeline') }}{{ text }}{% endautoescape %}"
     "{{ _('Timeline') }}",
     "page.txt": "{{ text }} {{ _('Timeline') }}",
+    # An attribute, else an item of that name, else undefined; the object evaluated once.
+    "attributes.html": "{{ obj.label }} {{ words.a }} {{ words.items is defined }} "
+    "{{ words.nope is defined }} {{ obj.nope is undefined }} {{ pairs.0 }} "
+    "{{ (words.a ~ obj.label).upper() }}",
 }
 
 CONTEXT: dict[str, Any] = {
@@ -149,6 +168,14 @@ def test_templates_render_the_same_text_with_templating_installed(
     )
 
 
+def test_an_attribute_of_a_call_calls_once() -> None:
+    environment = _environment(installed=True)
+    counted = _Counted()
+    template = environment.from_string("{{ counted().value }}|{{ counted().missing is undefined }}")
+    assert template.render(counted=counted) == "1|True"
+    assert counted.calls == 2
+
+
 def test_fixed_phrases_are_written_into_the_template_once_per_language() -> None:
     environment = _environment(installed=True, language="zz")
     source = environment.loader.get_source(environment, "phrases.html")[0]  # type: ignore[union-attr]
@@ -159,9 +186,27 @@ def test_fixed_phrases_are_written_into_the_template_once_per_language() -> None
         templating._compiling.reset(token)
     assert "«Timeline»</h1>" in code  # written in as text
     assert "'%(n)s cases'" in code  # a phrase with variables stays a call
-    environment.get_template("phrases.html")
-    assert environment.cache is not None
-    assert ("phrases.html", "zz") in [key[1:] for key in environment.cache]
+    # Compiled once per language: the same template again in that language, another in
+    # another language, with its phrases read in it.
+    assert environment.get_template("phrases.html") is environment.get_template("phrases.html")
+
+
+def test_each_language_gets_its_own_compiled_template() -> None:
+    environment = Environment(loader=DictLoader(TEMPLATES), autoescape=True)
+    environment.globals.update(_=_phrase_markup, gettext=_phrase_markup)
+    app = Flask(__name__)
+    app.jinja_env = environment  # type: ignore[misc]
+    spoken: list[templating.Language] = [("zz", lambda m: "«" + m + "»")]
+    templating.install(app, language=lambda: spoken[0])
+    first = environment.get_template("phrases.html")
+    assert environment.get_template("phrases.html") is first
+    spoken[0] = ("yy", lambda m: "<" + m + ">")
+    second = environment.get_template("phrases.html")
+    assert second is not first
+    assert first.render(CONTEXT).startswith("<h1>«Timeline»</h1>")
+    assert second.render(CONTEXT).startswith("<h1><Timeline></h1>")  # markup, as _() gives
+    spoken[0] = ("zz", lambda m: "«" + m + "»")
+    assert environment.get_template("phrases.html") is first
 
 
 def test_a_shadowed_underscore_is_not_taken_for_the_translation() -> None:
