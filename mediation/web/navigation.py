@@ -215,7 +215,7 @@ def _request_language() -> tuple[Any, Any, str]:
 
 def template_language() -> templating.Language | None:
     """Return this request's language for compiling templates (None outside a request):
-    its name, and a fixed phrase as ``_()`` in a template returns it."""
+    its name, and its translation of a message."""
     if not has_request_context():
         return None
     translations, name = _request_language()[1:]
@@ -224,7 +224,7 @@ def template_language() -> templating.Language | None:
     if known is None or known[0] is not translations:
         known = _template_languages[name] = (
             translations,
-            (name, lambda message: str(Markup(translations.ugettext(message)) % {})),
+            (name, translations.ugettext),
         )
     return known[1]
 

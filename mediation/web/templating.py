@@ -27,6 +27,7 @@ A test renders templates with both and compares the output (``tests/web/test_tem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, MutableMapping
 from contextvars import ContextVar
 from types import BuiltinFunctionType, FunctionType, MethodType
@@ -40,6 +41,7 @@ from jinja2.nodes import EvalContext, Expr
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 try:  # MarkupSafe's escaping in C (what markupsafe.escape runs), else its Python version.
     from markupsafe._speedups import _escape_inner as _escape_text
@@ -67,7 +69,7 @@ def escape_output(value: Any) -> str:
     return _escape_text(str(value))
 
 
-#: A language: its name, and how a fixed phrase reads in it (what ``_(phrase)`` returns).
+#: A language: its name, and a message's translation in it (``gettext``'s, unformatted).
 Language = tuple[str, Callable[[str], str]]
 
 #: How fixed phrases read in the language the template being compiled is for (if any).
@@ -95,6 +97,10 @@ def _fixed_phrase(node: nodes.Node) -> str | None:
     if isinstance(message, nodes.Const) and isinstance(message.value, str):
         return message.value
     return None
+
+
+#: What ``_()`` fills in a translation: ``%(name)s``, and ``%%`` for "%".
+_PLACEHOLDER = re.compile(r"%(?:\((\w+)\)s|%)")
 
 
 def _can_inline(template: nodes.Template) -> bool:
@@ -125,21 +131,79 @@ class _PhraseInliner(NodeTransformer):
         if message is None:
             return None
         try:
-            return self.translate(message)
+            # What _() returns: the translation as markup, formatted (so "%%" reads "%").
+            return str(Markup(self.translate(message)) % {})
         except (ValueError, TypeError, KeyError):
             return None  # left to fail at render time, as it would have
+
+    def _text(self, text: str, lineno: int) -> nodes.TemplateData:
+        data = nodes.TemplateData(text, lineno=lineno)
+        data.set_environment(self.environment)
+        return data
+
+    def _phrase_with_variables(self, node: nodes.Node) -> list[nodes.Expr] | None:
+        """Return ``_('… %(name)s …', name=value)`` as the pieces it prints — the translated
+        text around the values, each value printed (escaped) as ``_()`` would have put it in —
+        or None where that is not certain to print the same."""
+        if not (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name in _GETTEXT
+            and node.node.ctx == "load"
+            and len(node.args) == 1
+            and node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+        ):
+            return None
+        try:
+            translated = self.translate(node.args[0].value)
+        except (ValueError, TypeError, KeyError):
+            return None
+        values = {keyword.key: keyword.value for keyword in node.kwargs}
+        pieces: list[nodes.Expr] = []
+        used: list[str] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(translated):
+            text = translated[position : match.start()]
+            if "%" in text:  # a conversion other than %(name)s: left to _()
+                return None
+            name = match.group(1)
+            if name is None:  # "%%"
+                text += "%"
+            elif name not in values or name in used:
+                return None
+            if text:
+                pieces.append(self._text(text, node.lineno))
+            if name is not None:
+                used.append(name)
+                pieces.append(cast(nodes.Expr, self.visit(values[name])))
+            position = match.end()
+        tail = translated[position:]
+        if "%" in tail:
+            return None
+        if tail:
+            pieces.append(self._text(tail, node.lineno))
+        # Every value printed once, in the order the call gives them (as it evaluates them).
+        if used != list(values):
+            return None
+        return pieces
 
     def visit_Output(self, node: nodes.Output) -> nodes.Output:
         children: list[nodes.Expr] = []
         for child in node.nodes:
             phrase = self._phrase(child)
-            if phrase is None:
-                children.append(cast(nodes.Expr, self.visit(child)))
-            else:
+            if phrase is not None:
                 # Printed as it is: _() returns the phrase as markup.
-                data = nodes.TemplateData(phrase, lineno=child.lineno)
-                data.set_environment(self.environment)
-                children.append(data)
+                children.append(self._text(phrase, child.lineno))
+                continue
+            pieces = self._phrase_with_variables(child)
+            if pieces is not None:
+                children.extend(pieces)
+                continue
+            children.append(cast(nodes.Expr, self.visit(child)))
         node.nodes = children
         return node
 

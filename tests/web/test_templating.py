@@ -113,6 +113,11 @@ TEMPLATES = {
     "phrases.html": "<h1>{{ _('Timeline') }}</h1><p title=\"{{ _('Say \"hi\" & <b>') }}\">"
     "{{ _('%(n)s cases', n=number) }} {{ _('A') if number else _('B') }} {{ gettext('C') }}"
     "{{ _('x') ~ text }}</p>",
+    # Variables: escaped like any value; "%%"; reordered or repeated or missing ones, and
+    # other conversions, left to _() (the last one fails the same way with and without).
+    "variables.html": "{{ _('%(a)s and %(b)s', a=text, b=safe) }}|{{ _('100%% %(n)s', n=number) }}"
+    "|{{ _('%(b)s then %(a)s', a=1, b=2) }}|{{ _('%(a)s%(a)s', a=text) }}"
+    "|{{ _('%(n)d items', n=number) }}|{{ _('%(a)s', a=none, b=text) }}",
     "shadowed.html": "{% set _ = plain %}{{ _('Timeline') }}",
     "macro_arg.html": "{% macro m(_) %}{{ _('Timeline') }}{% endmacro %}{{ m(plain) }}",
     "escaping.html": "{% autoescape false %}{{ _('Timeline') }}{{ text }}{% endautoescape %}"
@@ -151,7 +156,7 @@ def _environment(installed: bool, language: str | None = None) -> Environment:
         app.jinja_env = environment  # type: ignore[misc]
         spoken: templating.Language | None = None
         if language is not None:
-            spoken = (language, lambda message: str(Markup("«" + message + "»") % {}))
+            spoken = (language, lambda message: "«" + message + "»")
         templating.install(app, language=lambda: spoken)
     return environment
 
@@ -166,6 +171,13 @@ def test_templates_render_the_same_text_with_templating_installed(
         _environment(installed=True, language=language).get_template(name).render(CONTEXT)
         == expected
     )
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_a_phrase_missing_its_variable_fails_as_it_would_have(installed: bool) -> None:
+    environment = _environment(installed=installed, language="zz" if installed else None)
+    with pytest.raises(KeyError):
+        environment.from_string("{{ _('%(gone)s', a=1) }}").render()
 
 
 def test_an_attribute_of_a_call_calls_once() -> None:
@@ -185,7 +197,9 @@ def test_fixed_phrases_are_written_into_the_template_once_per_language() -> None
     finally:
         templating._compiling.reset(token)
     assert "«Timeline»</h1>" in code  # written in as text
-    assert "'%(n)s cases'" in code  # a phrase with variables stays a call
+    # A phrase with variables: its text written in, its values printed in between.
+    assert "'%(n)s cases'" not in code
+    assert "' cases» '" in code
     # Compiled once per language: the same template again in that language, another in
     # another language, with its phrases read in it.
     assert environment.get_template("phrases.html") is environment.get_template("phrases.html")
