@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, MutableMapping
 from contextvars import ContextVar
+from keyword import iskeyword
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, cast
 
@@ -54,6 +55,11 @@ _ESCAPE_NAME = "_mediation_escape_output"
 _MISSING_NAME = "_mediation_no_attribute"
 #: Returned by ``getattr(obj, name, NO_ATTRIBUTE)`` when ``obj`` has no attribute ``name``.
 NO_ATTRIBUTE = object()
+#: What a template calls without the context: a built-in method (``x.name(…)``), a macro.
+METHOD_CALLS = frozenset({BuiltinFunctionType, Macro})
+MACRO_CALLS = frozenset({Macro})
+_METHOD_CALL_NAME = "_mediation_method_calls"
+_MACRO_CALL_NAME = "_mediation_macro_calls"
 
 
 def escape_output(value: Any) -> str:
@@ -237,7 +243,8 @@ class EscapingCodeGenerator(CodeGenerator):
             _PhraseInliner(translate, self.environment).visit(node)
         self.writeline(
             f"from {__name__} import escape_output as {_ESCAPE_NAME},"
-            f" NO_ATTRIBUTE as {_MISSING_NAME}"
+            f" NO_ATTRIBUTE as {_MISSING_NAME}, METHOD_CALLS as {_METHOD_CALL_NAME},"
+            f" MACRO_CALLS as {_MACRO_CALL_NAME}"
         )
         super().visit_Template(node, frame)
 
@@ -301,6 +308,50 @@ class EscapingCodeGenerator(CodeGenerator):
         self.visit(node.node, frame)
         self.write(f"), {node.attr!r}, {_MISSING_NAME})) is not {_MISSING_NAME} else ")
         self.write(f"environment.getattr(_mediation_o, {node.attr!r}))")
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        """Call a built-in method (``d.isoformat()``, ``labels.get(k)``) or a macro at once,
+        anything else through the context (:meth:`CallingContext.call`) as Jinja does.
+
+        Jinja sends every call through ``context.call``, a Python-level call of its own; a
+        built-in method or a macro cannot want the context, nor raise ``StopIteration``
+        into it. The callee is evaluated once, before the arguments, as in Jinja's code.
+        """
+        if (
+            forward_caller
+            or self.environment.is_async
+            or self.environment.sandboxed
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+            or any(
+                not keyword.key.isidentifier() or iskeyword(keyword.key) for keyword in node.kwargs
+            )
+        ):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self._calls = getattr(self, "_calls", 0) + 1
+        callee = f"_mediation_f{self._calls}"
+        direct = _METHOD_CALL_NAME if isinstance(node.node, nodes.Getattr) else _MACRO_CALL_NAME
+        self.write(f"({callee}(")
+        self._arguments(node, frame)
+        self.write(f") if type({callee} := ")
+        self.visit(node.node, frame)
+        self.write(f") in {direct} else ")
+        # Jinja's own call, on the callee already evaluated.
+        self.write(f"context.call({callee}")
+        extra = {"_loop_vars": "_loop_vars"} if frame.loop_frame else {}
+        if frame.block_frame:
+            extra["_block_vars"] = "_block_vars"
+        self.signature(node, frame, extra or None)
+        self.write("))")
+
+    def _arguments(self, node: nodes.Call, frame: Frame) -> None:
+        first = True
+        for argument in [*node.args, *node.kwargs]:
+            if not first:
+                self.write(", ")
+            first = False
+            self.visit(argument, frame)
 
     def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
         """Hand an included template over as one piece (Jinja: each of its pieces in a loop)."""

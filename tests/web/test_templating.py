@@ -105,6 +105,11 @@ TEMPLATES = {
     "{{ row(text) }}{{ row(1, y=safe) }}{% call wrap(2) %}inner {{ text }}{% endcall %}"
     "{% set block %}<b>{{ text }}</b>{% endset %}{{ block }}"
     "{% filter upper %}up {{ text }}{% endfilter %}",
+    # Built-in methods and macros called at once, in loops and blocks too; the rest as Jinja.
+    "loop_calls.html": "{% macro row(x) %}<td>{{ x }}</td>{% endmacro %}"
+    "{% for a, b in pairs %}{{ a.upper() }}{{ row(b) }}{{ plain(a) }}{{ from_context('a') }}"
+    "{{ words.get(a, row(loop.index)) }}{% endfor %}{{ dict(class=1).get('class') }}"
+    "{{ text.replace('x', row('y')) }}",
     "include.html": "<div>{{ text }}{% include 'values.html' %}{% for i in [1, 2] %}"
     "{% include 'loops.html' %}{% endfor %}</div>",
     "child.html": "{% extends 'base.html' %}{% block body %}child {{ text }}{{ super() }}"
