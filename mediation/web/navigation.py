@@ -26,6 +26,7 @@ from flask import Flask, Request, current_app, g, has_request_context, request, 
 from flask_babel import get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -363,6 +364,19 @@ class CatalogueRequest(Request):
         self.__dict__["_wtforms_translations"] = catalogue
 
 
+def csrf_token() -> str:
+    """Return this request's CSRF token (Flask-WTF's ``generate_csrf``), signed once.
+
+    A page writes it into each of its forms; Flask-WTF keeps the token of the request too,
+    but reads its configuration again at every call.
+    """
+    request_g = g._get_current_object()
+    token: str | None = request_g.__dict__.get("_mediation_csrf_token")
+    if token is None:
+        token = request_g._mediation_csrf_token = generate_csrf()
+    return token
+
+
 def register(app: Flask) -> None:
     """Make the helpers available in every template, with the cheap paths to translations."""
     app.request_class = CatalogueRequest
@@ -370,7 +384,10 @@ def register(app: Flask) -> None:
     # same output): templates are compiled once per language.
     templating.install(app, language=template_language)
     app.jinja_env.globals.update(
-        nav_links=nav_links, current_locale=current_locale, page_layout=page_layout
+        nav_links=nav_links,
+        current_locale=current_locale,
+        page_layout=page_layout,
+        csrf_token=csrf_token,
     )
     babel = get_babel(app)
     if babel.locale_selector is not None:

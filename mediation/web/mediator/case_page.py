@@ -45,7 +45,12 @@ from mediation.web.mediator.form_html import (
     put_amounts,
 )
 from mediation.web.mediator.scope import case_id_for_mediator
-from mediation.web.navigation import current_locale, translated, translated_labels
+from mediation.web.navigation import (
+    current_locale,
+    request_translations,
+    translated,
+    translated_labels,
+)
 from workflows.case import ENDED_STATES, STATE_LABELS_ZH, TRIGGERS, CaseState
 from workflows.diagram import render_svg
 from workflows.guards import Blocker
@@ -175,7 +180,8 @@ class Section:
 
 
 def _rendered(blockers: tuple[Blocker, ...] | list[Blocker]) -> list[tuple[str, str]]:
-    return [(b.guard, b.render(_)) for b in blockers]
+    translate = request_translations().ugettext
+    return [(b.guard, b.render(translate)) for b in blockers]
 
 
 def check_number(number: str) -> None:

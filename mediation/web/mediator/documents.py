@@ -43,6 +43,7 @@ from mediation.web.errors import error_page
 from mediation.web.mediator import blueprint
 from mediation.web.mediator.case_page import conflict_page, render_case_page
 from mediation.web.mediator.scope import case_id_for_mediator
+from mediation.web.navigation import translated
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def _render_failure_status(exc: RenderFailed) -> int:
 
 
 def _title(kind: str) -> str:
-    return str(labels.DOCUMENT_KINDS.get(kind, kind))
+    return translated(labels.DOCUMENT_KINDS).get(kind, kind)
 
 
 @blueprint.app_template_global("document_panel")
