@@ -69,8 +69,9 @@ def _trigger_input(data: Mapping[str, Any]) -> TriggerInput:
 _UPDATE_CASE = update(CASE).where(
     CASE.c.id == bindparam("b_case_id"), CASE.c.version == bindparam("b_expected_version")
 )
-# Registration's statements, built once too: a statement built per call costs its cache key
-# (over every value of the INSERT) on each registration, more than running it.
+# Registration's statements, built once too and run through Prebuilt as advance's are: each is
+# compiled once per dialect, and runs without SQLAlchemy's per-statement machinery (which the
+# write engine's ``begin`` listener makes dispatch events around every statement).
 _LOCK_HEAD = select(AUDIT_HEAD.c.id).where(AUDIT_HEAD.c.id == 1).with_for_update()
 _LAST_NUMBER = (
     select(CASE.c.number)
@@ -230,7 +231,11 @@ def register_case(
     number: str | None = None,
     number_prefix: str = "DX",
 ) -> tuple[int, EventRecord]:
-    """Create a case in ``registered`` with its parties and claims, and log it."""
+    """Create a case in ``registered`` with its parties and claims, and log it.
+
+    Its statements run through :class:`mediation.db.Prebuilt` on the session's transaction
+    (objects pending in the session are not flushed first, as before); the caller commits.
+    """
     category = choice({"category": category}, "category", Category)
     source = choice({"source": source}, "source", Source)
     summary = text({"summary": summary}, "summary", limit=10_000)
@@ -260,74 +265,76 @@ def register_case(
         raise InvalidInput(f"claims: the claims add up to more than {format_yuan(MAX_FEN)} yuan")
     if knew_on is not None and knew_on > received_on:
         raise InvalidInput("knew_on: cannot be later than the day the application was received")
-    connection = session.connection()
-    if not number:
-        # Hold the chain head's lock (taken anyway to log the event) while choosing the number:
-        # on PostgreSQL two registrations would otherwise pick the same one and one would fail.
-        connection.execute(_LOCK_HEAD)
-        number = next_case_number(session, number_prefix, received_on.year)
-    claimed = sum(c["amount_fen"] for c in claim_rows)
-    now = clock.utcnow()
-    case_id = connection.execute(
-        _INSERT_CASE,
-        {
-            "number": number,
-            "organization_id": organization_id,
-            "town_id": town_id,
-            "mediator_id": mediator_id,
-            "category": category,
-            "source": source,
-            "summary": summary,
-            "state": workflow.CaseState.REGISTERED.value,
-            "version": 1,
-            "end_reason": "",
-            "received_on": received_on,
-            "knew_on": knew_on,
-            "claimed_fen": claimed,
-            "agreed_fen": 0,
-            "paid_fen": 0,
-            "crux": "",
-            "mediation_plan": "",
-            "registered_at": now,
-            "updated_at": now,
-            "imported": False,
-        },
-    ).scalar_one()
-    connection.execute(
-        _INSERT_PARTY,
-        [
+    with prebuilt_in(session) as runner:
+        if not number:
+            # Hold the chain head's lock (taken anyway to log the event) while choosing the
+            # number: on PostgreSQL two registrations would otherwise pick the same one and one
+            # would fail.
+            runner.execute(_LOCK_HEAD)
+            number = next_case_number(session, number_prefix, received_on.year)
+        claimed = sum(c["amount_fen"] for c in claim_rows)
+        now = clock.utcnow()
+        case_id = runner.execute(
+            _INSERT_CASE,
             {
-                **seal_party(case_id, role, {**blank_party(), **values}),
-                "case_id": case_id,
-                "role": role,
-            }
-            for role, values in (
-                (PartyRole.WORKER.value, worker_values),
-                (PartyRole.EMPLOYER.value, employer_values),
-            )
-        ],
-    )
-    if claim_rows:
-        connection.execute(_INSERT_CLAIM, [{**c, "case_id": case_id} for c in claim_rows])
-    event = append_event(
-        connection,
-        actor=actor,
-        action="register",
-        case_id=case_id,
-        from_state=None,
-        to_state=workflow.CaseState.REGISTERED.value,
-        payload={
-            "number": number,
-            "category": category,
-            "received_on": received_on.isoformat(),
-            "claims": claim_rows,
-            "case": {
+                "number": number,
+                "organization_id": organization_id,
+                "town_id": town_id,
+                "mediator_id": mediator_id,
+                "category": category,
+                "source": source,
+                "summary": summary,
                 "state": workflow.CaseState.REGISTERED.value,
                 "version": 1,
+                "end_reason": "",
+                "received_on": received_on,
+                "knew_on": knew_on,
                 "claimed_fen": claimed,
                 "agreed_fen": 0,
                 "paid_fen": 0,
+                "crux": "",
+                "mediation_plan": "",
+                "registered_at": now,
+                "updated_at": now,
+                "imported": False,
             },
-        },
-    )
+        ).scalar_one()
+        runner.execute(
+            _INSERT_PARTY,
+            [
+                {
+                    **seal_party(case_id, role, {**blank_party(), **values}),
+                    "case_id": case_id,
+                    "role": role,
+                }
+                for role, values in (
+                    (PartyRole.WORKER.value, worker_values),
+                    (PartyRole.EMPLOYER.value, employer_values),
+                )
+            ],
+        )
+        if claim_rows:
+            runner.execute(_INSERT_CLAIM, [{**c, "case_id": case_id} for c in claim_rows])
+        event = append_event(
+            # append_event only calls execute() with prebuilt statements, which Prebuilt runs.
+            cast(Connection, runner),
+            actor=actor,
+            action="register",
+            case_id=case_id,
+            from_state=None,
+            to_state=workflow.CaseState.REGISTERED.value,
+            payload={
+                "number": number,
+                "category": category,
+                "received_on": received_on.isoformat(),
+                "claims": claim_rows,
+                "case": {
+                    "state": workflow.CaseState.REGISTERED.value,
+                    "version": 1,
+                    "claimed_fen": claimed,
+                    "agreed_fen": 0,
+                    "paid_fen": 0,
+                },
+            },
+        )
     return case_id, event

@@ -10,13 +10,15 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from mediation import clock
 from mediation.audit.chain import Actor, EventRecord
 from mediation.audit.verify import verify
 from mediation.cases import service
@@ -31,6 +33,7 @@ from mediation.errors import (
     TransitionNotAllowed,
 )
 from mediation.money import MAX_FEN
+from mediation.people.sealing import open_party
 from mediation.tables import (
     AGREEMENT,
     AUDIT_HEAD,
@@ -1431,3 +1434,178 @@ def test_register_case_with_the_largest_amount_keeps_it_whole(database, actor):
         ).scalar_one()
         assert verify(session).ok
     assert claimed == event.payload["case"]["claimed_fen"] == 99_999_999_999_999
+
+
+def _raw_rows(database: Database, table: str, where: str) -> list[dict[str, Any]]:
+    """Rows as the driver returns them (text dates on SQLite), not through the column types."""
+    with database.engine.connect() as connection:
+        result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE {where} ORDER BY id")
+        return [dict(zip(result.keys(), row, strict=True)) for row in result]
+
+
+def test_register_case_stores_the_rows_sqlalchemy_would(database, actor, monkeypatch):
+    # register_case runs its statements through Prebuilt: its rows, written with every kind of
+    # value it takes (dates, None, a boolean, omitted columns), are the ones SQLAlchemy's own
+    # INSERTs of the same values store, byte for byte as the driver reads them back.
+    now = datetime(2026, 3, 2, 8, 30, 1, 123456, tzinfo=UTC)
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    worker = PartyInput(
+        name=" 张伟 ",
+        id_number="11010519491231002x",
+        phone="13800138000",
+        address="北京市大兴区",
+        agent_name="李律师",
+        agent_phone="010-12345678",
+    )
+    employer = PartyInput(
+        name="北京兴旺建筑工程有限公司",
+        id_number="91350100M000100Y43",
+        legal_representative="王总",
+    )
+    claims = [ClaimInput("wages", 1_200_000, "拖欠工资"), ClaimInput("damages", 5)]
+    number, event = register(
+        database,
+        actor,
+        worker=worker,
+        employer=employer,
+        claims=claims,
+        source="referral",
+        summary="工资纠纷",
+        knew_on=date(2026, 1, 5),
+    )
+    with database.read_session() as session:
+        assert verify(session).ok
+    org_id, town_id = ensure_organization(database)
+    with database.writing() as session:
+        case_id = session.execute(select(CASE.c.id).where(CASE.c.number == number)).scalar_one()
+        copy_id = session.execute(
+            insert(CASE).returning(CASE.c.id),
+            {
+                "number": "COPY-1",
+                "organization_id": org_id,
+                "town_id": town_id,
+                "mediator_id": None,
+                "category": "wages",
+                "source": "referral",
+                "summary": "工资纠纷",
+                "state": "registered",
+                "version": 1,
+                "end_reason": "",
+                "received_on": TODAY,
+                "knew_on": date(2026, 1, 5),
+                "claimed_fen": 1_200_005,
+                "agreed_fen": 0,
+                "paid_fen": 0,
+                "crux": "",
+                "mediation_plan": "",
+                "registered_at": now,
+                "updated_at": now,
+                "imported": False,
+            },
+        ).scalar_one()
+        session.execute(
+            insert(CLAIM),
+            [
+                {"case_id": copy_id, "category": "wages", "amount_fen": 1_200_000},
+                {"case_id": copy_id, "category": "damages", "amount_fen": 5, "description": ""},
+            ],
+        )
+    registered, copy = _raw_rows(database, "mediation_case", f"id IN ({case_id}, {copy_id})")
+    assert registered.pop("number") == number and copy.pop("number") == "COPY-1"
+    assert {**registered, "id": None} == {**copy, "id": None}
+    stored_claims = _raw_rows(database, "claim_item", f"case_id = {case_id}")
+    copied_claims = _raw_rows(database, "claim_item", f"case_id = {copy_id}")
+    assert [(c["category"], c["amount_fen"], c["description"]) for c in stored_claims] == [
+        ("wages", 1_200_000, "拖欠工资"),
+        ("damages", 5, ""),
+    ]
+    copied_claims[0]["description"] = "拖欠工资"
+    assert [{**c, "id": None, "case_id": None} for c in stored_claims] == [
+        {**c, "id": None, "case_id": None} for c in copied_claims
+    ]
+    parties = _raw_rows(database, "party", f"case_id = {case_id}")
+    assert [p["role"] for p in parties] == ["worker", "employer"]
+    opened = [open_party(case_id, p["role"], p) for p in parties]
+    assert [{k: v for k, v in p.items() if k not in ("id", "case_id", "role")} for p in opened] == [
+        {
+            "name": "张伟",
+            "id_number": "11010519491231002X",
+            "phone": "13800138000",
+            "address": "北京市大兴区",
+            "legal_representative": "",
+            "agent_name": "李律师",
+            "agent_phone": "010-12345678",
+        },
+        {
+            "name": "北京兴旺建筑工程有限公司",
+            "id_number": "91350100M000100Y43",
+            "phone": "",
+            "address": "",
+            "legal_representative": "王总",
+            "agent_name": "",
+            "agent_phone": "",
+        },
+    ]
+    # Sealed at rest, for that row and column: no number is stored in clear.
+    assert parties[0]["id_number"].startswith("v1.") and parties[0]["phone"].startswith("v1.")
+    assert parties[1]["phone"] == ""
+    (logged,) = _raw_rows(database, "audit_event", f"case_id = {case_id}")
+    assert (logged["seq"], logged["action"], logged["hash"]) == (event.seq, "register", event.hash)
+    assert (logged["from_state"], logged["to_state"], logged["actor"]) == (
+        None,
+        "registered",
+        actor.name,
+    )
+    with database.read_session() as session:
+        assert session.execute(select(AUDIT_HEAD.c.seq, AUDIT_HEAD.c.hash)).one() == (
+            event.seq,
+            event.hash,
+        )
+
+
+def test_register_case_with_a_number_taken_raises_and_writes_nothing(database, actor):
+    register(database, actor, number="DX-2026-00042")
+    before = fingerprint(database)
+    with pytest.raises(IntegrityError):
+        register(database, actor, number="DX-2026-00042")
+    assert fingerprint(database) == before
+    # The chain and the numbering carry on from where they were.
+    number, event = register(database, actor)
+    assert (number, event.seq) == ("DX-2026-00043", 2)
+
+
+def test_register_case_inside_a_transaction_that_advanced_another_case(database, actor):
+    # register_case and advance share the session's transaction (the demo seeds this way):
+    # both events are chained, in order, and commit together.
+    org_id, town_id = ensure_organization(database)
+    with database.writing() as session:
+        first, registered = register_case(
+            session,
+            actor=actor,
+            organization_id=org_id,
+            town_id=town_id,
+            category="wages",
+            received_on=TODAY,
+            worker=WORKER,
+            employer=EMPLOYER,
+            claims=[ClaimInput("wages", 100)],
+        )
+        accepted = advance(
+            session, case_id=first, action="accept", expected_version=1, actor=actor, today=TODAY
+        )
+        second, registered_too = register_case(
+            session,
+            actor=actor,
+            organization_id=org_id,
+            town_id=town_id,
+            category="injury",
+            received_on=TODAY,
+            worker=WORKER,
+            employer=EMPLOYER,
+            claims=[],
+        )
+    assert [registered.seq, accepted.seq, registered_too.seq] == [1, 2, 3]
+    assert registered_too.payload["number"] == "DX-2026-00002"
+    with database.read_session() as session:
+        assert session.execute(select(CLAIM.c.case_id).where(CLAIM.c.case_id == second)).all() == []
+        assert verify(session).ok
