@@ -95,7 +95,41 @@ def _parse_day(_ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _refuse_undecodable_text(ctx: click.Context) -> None:
+    # Bytes of the command line that are not UTF-8 reach Python as lone surrogates
+    # (surrogateescape): no database can store or compare them. Paths may hold them.
+    for param in ctx.command.params:
+        if isinstance(param.type, click.Path):
+            continue
+        value = ctx.params.get(param.name or "")
+        for text in value if isinstance(value, tuple | list) else (value,):
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise click.BadParameter("is not valid UTF-8 text", ctx=ctx, param=param) from None
+
+
+class _CheckedCommand(click.Command):
+    """A command that refuses a text argument that is not valid UTF-8, changing nothing."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _refuse_undecodable_text(ctx)
+        return super().invoke(ctx)
+
+
+class _CheckedGroup(click.Group):
+    """The command group: its own options and its commands' checked as :class:`_CheckedCommand`."""
+
+    command_class = _CheckedCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _refuse_undecodable_text(ctx)
+        return super().invoke(ctx)
+
+
+@click.group(cls=_CheckedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url",
     envvar="DATABASE_URL",

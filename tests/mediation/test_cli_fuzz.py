@@ -32,6 +32,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
@@ -103,10 +104,24 @@ ARG_SAMPLES = [
     "--help",
     "-",
 ]
+#: Bytes of the command line that are not UTF-8, as Python decodes them (surrogateescape).
+NOT_UTF8_ARGS = ["\udcff", "调解中心\udce9"]
 ARG = st.one_of(
-    st.sampled_from(ARG_SAMPLES),
+    st.sampled_from(ARG_SAMPLES + NOT_UTF8_ARGS),
     st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=30),
 )
+
+
+def _settable_in_environment(value: str) -> bool:
+    try:
+        os.fsencode(value)  # what the environment can hold (surrogateescape for non-UTF-8)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Text an environment variable can hold.
+ENV_TEXT = ARG.filter(_settable_in_environment)
 #: Text for files and standard input: anything, NUL included.
 CELL_SAMPLES = [
     *ARG_SAMPLES,
@@ -191,6 +206,64 @@ def stub_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --------------------------------------------------------------------------- coverage
+
+
+#: A valid invocation of each command taking text, and where its text values are.
+_TEXT_INVOCATIONS = {
+    "create-user": (
+        [
+            "--username",
+            "fuzz-user",
+            "--role",
+            "supervisor",
+            "--display-name",
+            "督导",
+            "--organization",
+            "黄村镇调解中心",
+            "--zone",
+            "黄村镇调解中心片区",
+            "--password-stdin",
+        ],
+        (1, 5, 7, 9),
+    ),
+    "issue-document": (
+        ["DX-2026-00001", "agreement", "--reason", "重新出具", "--base-url", "http://x"],
+        (0, 3, 5),
+    ),
+    "report": (["--from", "2026-01-01", "--to", "2026-12-31", "--by", "zone"], (1, 3)),
+    # Refused before the server would start (a regression here would start it).
+    "serve": (["--host", "127.0.0.1", "--port", "1"], (1,)),
+}
+
+
+def test_every_text_option_is_tried_with_junk_bytes() -> None:
+    for name, command in main.commands.items():
+        texts = [
+            p for p in command.params if p.type is click.STRING and not getattr(p, "is_flag", 0)
+        ]
+        if texts:
+            assert name in _TEXT_INVOCATIONS, f"{name} takes text: add it to _TEXT_INVOCATIONS"
+            assert len(_TEXT_INVOCATIONS[name][1]) == len(texts), name
+
+
+@pytest.mark.parametrize(
+    ("command", "position"),
+    [(c, p) for c, (_args, positions) in sorted(_TEXT_INVOCATIONS.items()) for p in positions],
+)
+def test_text_that_is_not_utf8_is_refused_naming_it(
+    places: Database, command: str, position: int
+) -> None:
+    args = list(_TEXT_INVOCATIONS[command][0])
+    args[position] = "\udcff调解"
+    before = fingerprint(places)
+    result = invoke(places.url, command, *args, input="Fuzz-Passw0rd-2026!\n")
+    check_clean(result, f"{command} {args}")
+    assert result.exit_code == 2
+    # Refused as not UTF-8, or (a date) by the option's own check first.
+    assert "not valid UTF-8" in result.output or "not a date" in result.output
+    named = args[position - 1] if position and args[position - 1].startswith("--") else None
+    assert named is None or named in result.output
+    assert not changed_tables(before, fingerprint(places))
 
 
 def test_every_command_is_fuzzed() -> None:
@@ -819,8 +892,8 @@ KEY_SAMPLES = [
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    key=st.one_of(st.none(), st.sampled_from(KEY_SAMPLES), ARG),
-    retired=st.one_of(st.none(), st.sampled_from(KEY_SAMPLES), ARG.map(lambda t: f"{t},{t}")),
+    key=st.one_of(st.none(), st.sampled_from(KEY_SAMPLES), ENV_TEXT),
+    retired=st.one_of(st.none(), st.sampled_from(KEY_SAMPLES), ENV_TEXT.map(lambda t: f"{t},{t}")),
 )
 def test_rotate_data_key_with_junk_keys_never_crashes(
     scratch: Database, key: str | None, retired: str | None
