@@ -38,7 +38,7 @@ from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from mediation.audit.verify import verify
@@ -50,7 +50,7 @@ from mediation.people import passwords
 from mediation.schema import upgrade
 from mediation.tables import CASE, DOCUMENT, USER
 from tests.factories import STUB_PDF, ensure_organization, make_case
-from tests.fuzz_junk import marked_pdf
+from tests.fuzz_junk import changed_tables, fingerprint, marked_pdf
 
 #: Commands not fuzzed here, with the reason.
 NOT_FUZZED = {
@@ -161,23 +161,6 @@ def check_clean(result: Result, what: str) -> None:
     assert "Traceback" not in result.output, shown
     if result.exit_code != 0:
         assert result.output.strip(), f"{what}: refused without a word"
-
-
-def fingerprint(database: Database) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows."""
-    out: dict[str, tuple[int, str]] = {}
-    with database.engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
-            rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
-            digest = hashlib.sha256()
-            for row in sorted(repr(tuple(row)) for row in rows):
-                digest.update(row.encode())
-            out[table] = (len(rows), digest.hexdigest()[:16])
-    return out
-
-
-def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
 
 
 def chain_ok(database: Database) -> None:

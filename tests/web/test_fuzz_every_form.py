@@ -34,7 +34,6 @@ what is fuzzed here); ``FUZZ_RENDER=1`` renders them.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -55,7 +54,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import and_, func, inspect, select, text
+from sqlalchemy import and_, select
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
@@ -74,7 +73,7 @@ from mediation.schema import upgrade
 from mediation.tables import ASSIGNMENT, CASE, EVENT, USER
 from tests.conftest import _reset_postgres
 from tests.factories import STUB_PDF
-from tests.fuzz_junk import marked_pdf
+from tests.fuzz_junk import fingerprint, marked_pdf
 from tests.web.conftest import csrf_token
 from tests.web.fuzz_crawl import (
     Crawler,
@@ -434,27 +433,6 @@ def nul_in_one_field(form: Form) -> Iterator[tuple[str, Submission]]:
 
 
 # --------------------------------------------------------------------------- the database
-
-
-def fingerprint(database: Database) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows (in no particular order).
-
-    The audit log only grows (its triggers refuse UPDATE and DELETE): its count and last
-    sequence number say whether it changed.
-    """
-    out: dict[str, tuple[int, str]] = {}
-    with database.engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
-            if table == EVENT.name:
-                count, last = connection.execute(select(func.count(), func.max(EVENT.c.seq))).one()
-                out[table] = (count, str(last))
-                continue
-            rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
-            digest = hashlib.sha256()
-            for row in sorted(repr(tuple(row)) for row in rows):
-                digest.update(row.encode())
-            out[table] = (len(rows), digest.hexdigest()[:16])
-    return out
 
 
 def check_invariants(database: Database, where: str) -> None:
