@@ -67,6 +67,8 @@ TALLY_EVERY_TOWN = -1
 _LIKE_ESCAPE = "/"
 
 _MEDIATING_VALUES = frozenset(s.value for s in MEDIATING_STATES)
+#: Every state, in order (iterating the enum on each request costs more).
+_STATE_VALUES = tuple(s.value for s in CaseState)
 _MEDIATING_IN_ORDER = sorted(MEDIATING_STATES, key=lambda s: s.value)
 #: From receipt to the last day of the mediation window (Art. 14, as
 #: ``workflows.deadlines.mediation_deadline`` counts it).
@@ -487,7 +489,7 @@ def _state_counts_statement(scope: str) -> Any:
 
 def state_counts(session: Session, *, scope: Scope) -> dict[str, int]:
     """Return how many cases are in each state (every state present, zero included)."""
-    counts = dict.fromkeys((s.value for s in CaseState), 0)
+    counts = dict.fromkeys(_STATE_VALUES, 0)
     for state, count in _reader(session, scope.shape).execute(
         _state_counts_statement(scope.shape), scope.parameters()
     ):
@@ -511,6 +513,8 @@ class OverdueCase(NamedTuple):
 
 @lru_cache(maxsize=8)
 def _overdue_statements(scope: str) -> tuple[Any, Any]:
+    # How many there are, and the oldest of them with that count on each row: one statement
+    # fewer to run when there are any (the count, a subquery of its own, is run once).
     conditions = [
         _scope_condition(scope, CASE.c.organization_id),
         # overdue_since() with its states compared one by one rather than as a list (an
@@ -520,6 +524,7 @@ def _overdue_statements(scope: str) -> tuple[Any, Any]:
         CASE.c.received_on < bindparam("overdue_cutoff", type_=Date),
     ]
     total = select(func.count()).where(*conditions)
+    counted = total.scalar_subquery().label("total")
     limit = bindparam("limit", type_=Integer)
     per_state = [
         select(CASE.c.id, CASE.c.received_on)
@@ -541,6 +546,7 @@ def _overdue_statements(scope: str) -> tuple[Any, Any]:
             _CONSENTED,
             WORKER.c.name.label("worker_name"),
             EMPLOYER.c.name.label("employer_name"),
+            counted,
         )
         .select_from(_with_parties(chosen_ids.join(CASE, CASE.c.id == chosen_ids.c.id)))
         .order_by(CASE.c.received_on, CASE.c.id)
@@ -562,25 +568,28 @@ def overdue_cases(
     total_statement, rows_statement = _overdue_statements(scope.shape)
     parameters = {**scope.parameters(), "overdue_cutoff": overdue_cutoff(today), "limit": limit}
     connection = _reader(session, scope.shape)
-    total = int(connection.execute(total_statement, parameters).scalar_one())
-    items = []
-    for case_id, number, state, received_on, consented, worker, employer in connection.execute(
-        rows_statement, parameters
-    ):
-        deadline = rules.mediation_deadline(received_on)
-        items.append(
-            OverdueCase(
-                id=case_id,
-                number=number,
-                state=state,
-                received_on=received_on,
-                mediation_deadline=deadline,
-                days_over=-rules.days_left(deadline, today),
-                worker_name=worker or "",
-                employer_name=employer or "",
-                continuing_with_consent=bool(consented),
-            )
+    if limit > 0:
+        rows = connection.execute(rows_statement, parameters).all()
+        # Each row carries the count; no row, none overdue.
+        total = int(rows[0][-1]) if rows else 0
+    else:
+        rows = []
+        total = int(connection.execute(total_statement, parameters).scalar_one())
+    # rules.mediation_deadline and rules.days_left, worked out here: two calls a row less.
+    items = [
+        OverdueCase(
+            case_id,
+            number,
+            state,
+            received_on,
+            received_on + _WINDOW,
+            (today - received_on - _WINDOW).days,
+            worker or "",
+            employer or "",
+            bool(consented),
         )
+        for case_id, number, state, received_on, consented, worker, employer, _total in rows
+    ]
     return Page(items=tuple(items), total=total, number=1, per_page=limit)
 
 
@@ -602,6 +611,10 @@ class DueInstalment(NamedTuple):
     def late(self) -> bool:
         """Tell whether the due date has passed with money still owed (Art. 15)."""
         return self.days_left < 0
+
+
+#: The rows of _due_statement by case, then due date and number (see instalments_due).
+_BY_CASE_AND_DUE_DATE = itemgetter(0, 7, 6)
 
 
 @lru_cache(maxsize=8)
@@ -632,7 +645,9 @@ def _due_statement(scope: str) -> Any:
         .subquery("chosen")
     )
     # Their instalments due by the cutoff (a later one changes nothing before it), without
-    # ORDER BY: sorting the joined rows costs SQLite more than Python sorting them.
+    # ORDER BY: sorting the joined rows costs SQLite more than Python sorting them. The
+    # parties are joined before the instalments: SQLite then looks them up once per case
+    # rather than once per instalment.
     return (
         select(
             CASE.c.id,
@@ -646,11 +661,9 @@ def _due_statement(scope: str) -> Any:
             INSTALMENT.c.amount_fen,
         )
         .select_from(
-            _with_parties(
-                chosen.join(CASE, CASE.c.id == chosen.c.id)
-                .join(AGREEMENT, AGREEMENT.c.case_id == CASE.c.id)
-                .join(INSTALMENT, INSTALMENT.c.agreement_id == AGREEMENT.c.id)
-            )
+            _with_parties(chosen.join(CASE, CASE.c.id == chosen.c.id))
+            .join(AGREEMENT, AGREEMENT.c.case_id == CASE.c.id)
+            .join(INSTALMENT, INSTALMENT.c.agreement_id == AGREEMENT.c.id)
         )
         .where(INSTALMENT.c.due_on <= cutoff)
     )
@@ -673,37 +686,44 @@ def instalments_due(
     # (due_on, case id, seq, row, outstanding) of each unpaid instalment due by the cutoff.
     unpaid: list[tuple[date, int, int, Any, int]] = []
     case_id: int | None = None
-    through = 0
-    # By position (the columns of _due_statement): each case's rows in due-date order.
-    for row in sorted(rows, key=itemgetter(0, 7, 6)):
-        row_case, _number, _state, paid_fen, _worker, _employer, seq, due_on, amount = row
-        if row_case != case_id:
-            case_id, through = row_case, 0
-        before = through
-        through += amount
-        if through > paid_fen:
-            # Money paid beyond the earlier instalments goes to this one, up to its amount.
-            outstanding = amount - max(0, min(amount, paid_fen - before))
-            unpaid.append((due_on, row_case, seq, row, outstanding))
-    unpaid.sort(key=lambda entry: entry[:3])
-    result = []
-    for _due_on, _case_id, _seq, row, outstanding in unpaid[:limit]:
-        row_case, number, state, _paid, worker, employer, seq, due_on, amount = row
-        result.append(
-            DueInstalment(
-                case_id=row_case,
-                number=number,
-                state=state,
-                worker_name=worker or "",
-                employer_name=employer or "",
-                seq=seq,
-                due_on=due_on,
-                amount_fen=int(amount),
-                outstanding_fen=int(outstanding),
-                days_left=rules.days_left(due_on, today),
-            )
+    left = 0
+    # By position (the columns of _due_statement): each case's rows in due-date order. What
+    # the case has been paid goes to its instalments in that order: ``left`` is what is left
+    # of it for this one (below zero once an earlier one is unpaid).
+    for row in sorted(rows, key=_BY_CASE_AND_DUE_DATE):
+        if row[0] != case_id:
+            case_id, left = row[0], row[3]
+        amount = row[8]
+        if left < amount:
+            unpaid.append((row[7], row[0], row[6], row, amount - left if left > 0 else amount))
+        left -= amount
+    # The first three are unique: the rows themselves are never compared.
+    unpaid.sort()
+    return [
+        DueInstalment(
+            row_case,
+            number,
+            state,
+            worker or "",
+            employer or "",
+            seq,
+            due_on,
+            amount,
+            outstanding,
+            (due_on - today).days,
         )
-    return result
+        for _due_on, _case, _seq, (
+            row_case,
+            number,
+            state,
+            _paid,
+            worker,
+            employer,
+            seq,
+            due_on,
+            amount,
+        ), outstanding in unpaid[:limit]
+    ]
 
 
 class RecentCase(NamedTuple):

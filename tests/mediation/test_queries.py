@@ -201,6 +201,11 @@ def test_overdue_cases_oldest_first_with_days_over_and_total(database):
     with database.read_session() as session:
         both = overdue_cases(session, scope=Scope.organization(org_id), today=TODAY)
     assert [(i.number, i.days_over, i.worker_name) for i in both.items][1] == (a, 5, "李娜")
+    with database.read_session() as session:
+        counted = overdue_cases(session, scope=Scope.organization(org_id), today=TODAY, limit=0)
+        none = overdue_cases(session, scope=Scope.organization(org_id), today=TODAY - timedelta(30))
+    assert (counted.total, counted.items) == (2, ())
+    assert (none.total, none.items) == (0, ())
 
 
 def _pay(database: Database, case_id: int, version: int, amount_fen: int) -> int:

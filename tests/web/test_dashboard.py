@@ -110,8 +110,9 @@ def test_dashboard_lists_payments_due_within_a_week(database, mediator_client):
         (_days_ago(13).isoformat(), "1"),
         ((clock.today() + timedelta(days=4)).isoformat(), "1"),
     ]
-    assert "13 days late" in due
-    assert "due in 4 days" in due
+    assert '<div class="small text-danger fw-semibold">13 days late</div>' in due
+    assert '<div class="small text-muted">due in 4 days</div>' in due
+    assert due.count(' class="table-danger"') == 1
     assert due.count("5000.00") == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -18,7 +19,6 @@ from mediation.cases.case_file import to_local
 from mediation.cases.enums import Role
 from mediation.cases.queries import (
     DueInstalment,
-    RecentCase,
     Scope,
     instalments_due,
     organization_summary,
@@ -114,23 +114,35 @@ def due_rows(items: Iterable[DueInstalment], url: Callable[[str], str]) -> list[
     """Return the rows of the payments due, with their links and phrases."""
     phrases: dict[int, str] = {}
     rows = []
-    for item in items:
-        when = phrases.get(item.days_left)
+    for (
+        _case_id,
+        number,
+        _state,
+        worker_name,
+        employer_name,
+        seq,
+        due_on,
+        amount_fen,
+        outstanding_fen,
+        days_left,
+    ) in items:
+        when = phrases.get(days_left)
         if when is None:
-            when = phrases[item.days_left] = _when(item.days_left)
-        partial = item.outstanding_fen != item.amount_fen
+            when = phrases[days_left] = _when(days_left)
         rows.append(
             DueRow(
-                item.number,
-                url(item.number),
-                item.due_on.isoformat(),
-                item.seq,
-                item.late,
+                number,
+                url(number),
+                due_on.isoformat(),
+                seq,
+                days_left < 0,
                 when,
-                item.worker_name,
-                item.employer_name,
-                format_yuan(item.outstanding_fen),
-                _("of %(amount)s", amount=format_yuan(item.amount_fen)) if partial else "",
+                worker_name,
+                employer_name,
+                format_yuan(outstanding_fen),
+                ""
+                if outstanding_fen == amount_fen
+                else _("of %(amount)s", amount=format_yuan(amount_fen)),
             )
         )
     return rows
@@ -170,7 +182,8 @@ def dashboard() -> ResponseReturnValue:
     """Show cases by state, overdue cases, payment dates due this week and recent changes."""
     session = read_session()
     today = clock.today()
-    scope = Scope.organization(current_user.organization_id)
+    organization_id = current_user.organization_id
+    scope = Scope.organization(organization_id)
     # One driver cursor for the statements the driver runs (mediation.db.prebuilt_in), not
     # one each, with the session asked for its connection once.
     with prebuilt_in(session):
@@ -178,7 +191,7 @@ def dashboard() -> ResponseReturnValue:
         overdue = overdue_cases(session, scope=scope, today=today)
         due = instalments_due(session, scope=scope, today=today, within_days=DUE_WITHIN_DAYS)
         recent = recently_changed(session, scope=scope)
-        organization = organization_summary(session, current_user.organization_id)
+        organization = organization_summary(session, organization_id)
     names = translated(STATES)
     url = case_url_builder()
     base = url_for("mediator.case_list")
@@ -190,38 +203,49 @@ def dashboard() -> ResponseReturnValue:
         active=active,
         ended=ended,
         total=sum(counts.values()),
-        overdue=overdue,
+        case_list_url=base,
+        overdue_total=overdue.total,
         overdue_url=_overdue_link(base),
         overdue_rows=[
             OverdueRow(
-                item.number,
-                url(item.number),
-                names.get(item.state, item.state),
-                item.worker_name,
-                item.employer_name,
-                item.received_on.isoformat(),
-                item.days_over,
-                item.continuing_with_consent,
+                number,
+                url(number),
+                names.get(state, state),
+                worker_name,
+                employer_name,
+                received_on.isoformat(),
+                days_over,
+                continuing_with_consent,
             )
-            for item in overdue.items
+            for (
+                _case_id,
+                number,
+                state,
+                received_on,
+                _deadline,
+                days_over,
+                worker_name,
+                employer_name,
+                continuing_with_consent,
+            ) in overdue.items
         ],
         due=due_rows(due, url),
         due_within=DUE_WITHIN_DAYS,
         recent=[
             RecentRow(
-                item.number,
-                url(item.number),
-                names.get(item.state, item.state),
-                item.worker_name,
-                item.employer_name,
-                _beijing_minute(item),
+                number,
+                url(number),
+                names.get(state, state),
+                worker_name,
+                employer_name,
+                _beijing_minute(updated_at),
             )
-            for item in recent
+            for _case_id, number, state, worker_name, employer_name, updated_at in recent
         ],
     )
 
 
-def _beijing_minute(item: RecentCase) -> str:
+def _beijing_minute(updated_at: datetime | None) -> str:
     # As the datetimeformat('yyyy-MM-dd HH:mm') filter writes it: UTC to Asia/Shanghai.
-    local = to_local(item.updated_at)
-    return local.strftime("%Y-%m-%d %H:%M") if local else ""
+    local = to_local(updated_at)
+    return local.replace(tzinfo=None).isoformat(" ", "minutes") if local else ""
