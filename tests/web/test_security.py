@@ -208,6 +208,13 @@ def test_login_starts_a_new_session(app: Flask, make_user, client: FlaskClient) 
         assert session[security.SESSION_ID] != first
 
 
+def test_a_visitors_pages_do_not_rewrite_cookies(client: FlaskClient) -> None:
+    first = client.get("/login")
+    assert any(h.startswith("session=") for h in set_cookie_headers(first))  # the CSRF token
+    again = client.get("/login")
+    assert set_cookie_headers(again) == []  # no session rewrite, no remember-me deletion
+
+
 def test_session_ends_after_30_idle_minutes(
     app: Flask, make_user, client: FlaskClient, clock: list[float]
 ) -> None:
